@@ -1,0 +1,146 @@
+"""The version model: what a policy version is, which one is in effect, and its hashes.
+
+Pure: no MkDocs import, so the CLI, the plugin and the consent service can share it, and the
+site generator can be replaced without touching what a "version" means.
+
+A version is identified by its effective date (``YYYY-MM-DD``). Its status is always relative to
+an *as-of* date: the latest version effective on or before that date is **current**, later ones
+are **upcoming**, earlier ones **superseded**.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+LANGUAGES: tuple[str, ...] = ("sv", "en")
+"""Every version exists in these languages; the first is the site's default (served at ``/``)."""
+
+CHANGE_TYPES: tuple[str, ...] = ("material", "editorial")
+
+Status = Literal["current", "upcoming", "superseded"]
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256, the digest every published hash uses."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8 (not ASCII-escaped).
+
+    Anyone can recompute a published inventory hash with
+    ``json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class VersionText:
+    """One language of one version, as its source file holds it."""
+
+    lang: str
+    path: str
+    title: str
+    summary: str
+    body: str
+    body_line: int
+    """1-based line number in ``path`` where the body starts (after the front matter)."""
+    sha256: str
+    """SHA-256 of the source file's bytes after the line that closes the front matter."""
+
+
+@dataclass(frozen=True)
+class Cookie:
+    name: str
+    provider: Mapping[str, str]
+    purpose: Mapping[str, str]
+    duration: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    required: bool
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    cookies: tuple[Cookie, ...]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A version's cookie inventory; ``data`` is the parsed ``cookies.yml`` that is hashed."""
+
+    categories: tuple[Category, ...]
+    data: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(canonical_json(self.data))
+
+    @property
+    def category_ids(self) -> list[str]:
+        return [c.id for c in self.categories]
+
+    @property
+    def required_ids(self) -> list[str]:
+        return [c.id for c in self.categories if c.required]
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    id: str
+    effective: date
+    published: date
+    change_type: str
+    texts: Mapping[str, VersionText]
+    inventory: Inventory | None
+
+    def text(self, lang: str) -> VersionText:
+        return self.texts[lang]
+
+
+class History:
+    """All published versions, oldest first, with status relative to an as-of date."""
+
+    def __init__(self, versions: list[PolicyVersion], as_of: date) -> None:
+        self.versions: list[PolicyVersion] = sorted(versions, key=lambda v: v.effective)
+        self.as_of = as_of
+
+    def __iter__(self) -> Iterator[PolicyVersion]:
+        return iter(self.versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def get(self, version_id: str) -> PolicyVersion | None:
+        return next((v for v in self.versions if v.id == version_id), None)
+
+    @property
+    def current(self) -> PolicyVersion | None:
+        """The latest version effective on or before the as-of date, if any."""
+        in_effect = [v for v in self.versions if v.effective <= self.as_of]
+        return in_effect[-1] if in_effect else None
+
+    @property
+    def upcoming(self) -> list[PolicyVersion]:
+        return [v for v in self.versions if v.effective > self.as_of]
+
+    def status(self, version: PolicyVersion) -> Status:
+        if version.effective > self.as_of:
+            return "upcoming"
+        return "current" if version is self.current else "superseded"
+
+    def previous(self, version: PolicyVersion) -> PolicyVersion | None:
+        index = self.versions.index(version)
+        return self.versions[index - 1] if index > 0 else None
+
+    def consecutive_pairs(self) -> list[tuple[PolicyVersion, PolicyVersion]]:
+        return list(zip(self.versions, self.versions[1:], strict=False))
+
+    def newest_first(self) -> list[PolicyVersion]:
+        return list(reversed(self.versions))
