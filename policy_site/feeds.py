@@ -1,0 +1,116 @@
+"""Machine-readable outputs: the ``versions.json`` manifest and the Atom feeds.
+
+Pure: no MkDocs import. Output is deterministic (fixed key order, no build time), so two builds
+of the same sources and as-of date are byte-identical.
+
+The manifest is the contract with the consent service and with auditors: each language's
+``sha256`` is the SHA-256 of the source file's bytes after the front matter's closing ``---``
+line, and the inventory's ``sha256`` that of its canonical JSON (``versions.canonical_json``).
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urljoin
+
+from policy_site.versions import LANGUAGES, History, PolicyVersion
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+UrlFor = Callable[[str, str], str]
+"""``url_for(version_id, lang)``: the version's page, relative to the site root."""
+
+
+def manifest(history: History, url_for: UrlFor) -> dict[str, Any]:
+    current = history.current
+    return {
+        "as_of": history.as_of.isoformat(),
+        "current": current.id if current else None,
+        "versions": [_manifest_entry(history, version, url_for) for version in history],
+    }
+
+
+def manifest_json(history: History, url_for: UrlFor) -> bytes:
+    return (json.dumps(manifest(history, url_for), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _manifest_entry(history: History, version: PolicyVersion, url_for: UrlFor) -> dict[str, Any]:
+    inventory = version.inventory
+    return {
+        "id": version.id,
+        "effective": version.effective.isoformat(),
+        "published": version.published.isoformat(),
+        "change_type": version.change_type,
+        "status": history.status(version),
+        "languages": {
+            lang: {
+                "url": "/" + url_for(version.id, lang),
+                "title": version.text(lang).title,
+                "summary": version.text(lang).summary,
+                "sha256": version.text(lang).sha256,
+            }
+            for lang in LANGUAGES
+        },
+        "inventory": None if inventory is None else {
+            "sha256": inventory.sha256,
+            "categories": inventory.category_ids,
+            "required": inventory.required_ids,
+        },
+    }
+
+
+def atom_feed(
+    history: History,
+    lang: str,
+    *,
+    title: str,
+    site_url: str,
+    feed_path: str,
+    home_path: str,
+    tag_authority: str,
+    author: str,
+    entry_title: Callable[[PolicyVersion], str],
+    url_for: UrlFor,
+) -> bytes:
+    """An RFC 4287 feed with one entry per version, newest first.
+
+    Entry ids are ``tag:`` URIs (RFC 4151) built from the version id and language, so they stay
+    the same across builds and hosts; ``updated`` is the publication date, the moment a version
+    became news.
+    """
+    ET.register_namespace("", ATOM_NS)
+
+    def element(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
+        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": lang})
+    element(feed, "id", f"tag:{tag_authority}:privacy-policy/{lang}")
+    element(feed, "title", title)
+    newest = max((v.published for v in history), default=history.as_of)
+    element(feed, "updated", _timestamp(newest))
+    element(feed, "link", rel="self", href=urljoin(site_url, feed_path))
+    element(feed, "link", rel="alternate", href=urljoin(site_url, home_path))
+    element(element(feed, "author"), "name", author)
+    for version in history.newest_first():
+        text = version.text(lang)
+        entry = element(feed, "entry")
+        element(entry, "id", f"tag:{tag_authority}:privacy-policy/{version.id}/{lang}")
+        element(entry, "title", entry_title(version))
+        element(entry, "published", _timestamp(version.published))
+        element(entry, "updated", _timestamp(version.published))
+        element(entry, "link", rel="alternate", type="text/html",
+                href=urljoin(site_url, url_for(version.id, lang)))
+        element(entry, "summary", text.summary)
+        element(entry, "category", term=version.change_type)
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _timestamp(value: Any) -> str:
+    return f"{value.isoformat()}T00:00:00Z"

@@ -1,0 +1,280 @@
+"""What the site consists of: every generated page and file, as data.
+
+Given validated sources and an as-of date this module decides the site's URLs and renders each
+generated page's Markdown (with HTML fragments from Jinja2 templates in ``templates/``). It does
+not import MkDocs: the plugin only hands these pages to MkDocs, so another generator could serve
+the same content when Material for MkDocs is gone.
+
+URLs: Swedish at the root, English under ``en/``; ``versions/<id>/`` is a version's permanent
+URL, ``changes/`` the history, ``diff/<old>..<new>/`` the difference between two versions.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+from markupsafe import Markup
+
+from policy_site import diff as diff_module
+from policy_site import feeds
+from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
+from policy_site.i18n import LANGUAGE_NAMES, load_translations, long_date
+from policy_site.sources import PolicySources
+from policy_site.versions import LANGUAGES, History, Inventory, PolicyVersion
+
+
+def prefix(lang: str) -> str:
+    """URL prefix of a language: the default language lives at the root."""
+    return "" if lang == LANGUAGES[0] else f"{lang}/"
+
+
+def language_of(src_uri: str) -> str:
+    """The language of any page, generated or hand-written, from its path."""
+    for lang in LANGUAGES[1:]:
+        if src_uri.startswith(f"{lang}/"):
+            return lang
+    return LANGUAGES[0]
+
+
+def counterpart(src_uri: str, lang: str) -> str:
+    """The path of the same page in ``lang`` (it may not exist for hand-written pages)."""
+    own = language_of(src_uri)
+    bare = src_uri[len(prefix(own)):]
+    return prefix(lang) + bare
+
+
+def version_url(version_id: str, lang: str) -> str:
+    return f"{prefix(lang)}versions/{version_id}/"
+
+
+def diff_url(old_id: str, new_id: str, lang: str) -> str:
+    return f"{prefix(lang)}diff/{old_id}..{new_id}/"
+
+
+def relative_url(target: str, base: str) -> str:
+    """``target`` relative to the page at ``base`` (both site-relative, directory URLs)."""
+    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    rel = posixpath.relpath("/" + target, "/" + base_dir)
+    if target.endswith("/") or not target:
+        rel = rel.rstrip("/") + "/"
+    return "./" if rel == "./" or rel == "/" else rel
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    src_uri: str
+    lang: str
+    markdown: str
+
+    @property
+    def url(self) -> str:
+        return self.src_uri[: -len("index.md")] if self.src_uri.endswith("index.md") else self.src_uri
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """A non-page file of the site (manifest, feeds)."""
+
+    path: str
+    content: bytes
+
+
+class SiteContent:
+    """The generated part of the site for one set of sources and one as-of date."""
+
+    def __init__(self, sources: PolicySources, as_of: date) -> None:
+        self.facts: Facts = sources.facts
+        self.history = History(
+            [v for v in sources.versions if v.published <= as_of], as_of=as_of
+        )
+        self.unpublished = [v for v in sources.versions if v.published > as_of]
+        translations = {lang: load_translations(lang) for lang in LANGUAGES}
+        self._gettext: dict[str, Callable[[str], str]] = {
+            lang: translations[lang].gettext for lang in LANGUAGES}
+        self._envs = {lang: _environment(lang, translations[lang]) for lang in LANGUAGES}
+
+    # public -----------------------------------------------------------------------------------
+
+    def pages(self) -> list[GeneratedPage]:
+        pages = []
+        for lang in LANGUAGES:
+            pages.append(self.home_page(lang))
+            pages.extend(self.version_page(v, lang) for v in self.history)
+            pages.append(self.changes_page(lang))
+            pages.extend(self.diff_page(old, new, lang) for old, new in self.history.consecutive_pairs())
+        return pages
+
+    def files(self) -> list[GeneratedFile]:
+        files = [GeneratedFile("versions.json", feeds.manifest_json(self.history, version_url))]
+        for lang in LANGUAGES:
+            files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
+        return files
+
+    def nav_titles(self, lang: str) -> dict[str, str]:
+        """Titles of the generated pages that belong in the navigation."""
+        _ = self._gettext[lang]
+        return {
+            f"{prefix(lang)}index.md": _("Privacy policy"),
+            f"{prefix(lang)}changes/index.md": _("Change history"),
+        }
+
+    def site_name(self, lang: str) -> str:
+        return self._gettext[lang]("Privacy policy")
+
+    # pages ------------------------------------------------------------------------------------
+
+    def home_page(self, lang: str) -> GeneratedPage:
+        current = self.history.current
+        assert current is not None, "validated by the plugin: some version is in effect"
+        return self._version_markdown(current, lang, f"{prefix(lang)}index.md", home=True)
+
+    def version_page(self, version: PolicyVersion, lang: str) -> GeneratedPage:
+        src = f"{version_url(version.id, lang)}index.md"
+        return self._version_markdown(version, lang, src, home=False)
+
+    def changes_page(self, lang: str) -> GeneratedPage:
+        src = f"{prefix(lang)}changes/index.md"
+        html = self._render("changes.html", lang, src, entries=[
+            {"version": v, "text": v.text(lang), "status": self.history.status(v),
+             "previous": self.history.previous(v)}
+            for v in self.history.newest_first()
+        ])
+        title = self._gettext[lang]("Change history")
+        return GeneratedPage(src, lang, _page_markdown(title, html))
+
+    def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
+        src = f"{diff_url(old.id, new.id, lang)}index.md"
+        comparison = diff_module.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
+        env = self._envs[lang]
+        body = diff_module.render_html(comparison, self._gettext[lang])
+        html = self._render("diff.html", lang, src, old=old, new=new, body=body,
+                            status_old=self.history.status(old), status_new=self.history.status(new))
+        title = self._gettext[lang]("Changes from %(old)s to %(new)s") % {
+            "old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
+        return GeneratedPage(src, lang, _page_markdown(title, html))
+
+    def reader_text(self, version: PolicyVersion, lang: str) -> str:
+        """The policy text as readers see it: facts filled in, the cookie table rendered."""
+
+        def resolve(key: str) -> str:
+            if key == COOKIE_TABLE_KEY:
+                assert version.inventory is not None, "validated: a table needs an inventory"
+                return cookie_table(version.inventory, lang, self._gettext[lang])
+            value = self.facts.text(key, lang)
+            assert value is not None, f"validated: policy.yml has {key}"
+            return value
+
+        return substitute(version.text(lang).body, resolve)
+
+    def feed(self, lang: str) -> bytes:
+        _ = self._gettext[lang]
+        site_url = str(self.facts.raw("site.url"))
+        return feeds.atom_feed(
+            self.history,
+            lang,
+            title=_("Privacy policy: versions"),
+            site_url=site_url,
+            feed_path=f"{prefix(lang)}feed.atom",
+            home_path=prefix(lang),
+            tag_authority=str(self.facts.raw("site.tag_authority")),
+            author=self.facts.text("controller.name", lang) or "",
+            entry_title=lambda v: f"{v.text(lang).title}: {long_date(v.effective, lang)}",
+            url_for=version_url,
+        )
+
+    # helpers ----------------------------------------------------------------------------------
+
+    def _version_markdown(
+        self, version: PolicyVersion, lang: str, src: str, home: bool
+    ) -> GeneratedPage:
+        text = version.text(lang)
+        status = self.history.status(version)
+        current = self.history.current
+        context = {
+            "version": version, "text": text, "status": status, "current": current, "home": home,
+            "announced": [
+                (later, self.history.previous(later)) for later in self.history.upcoming
+                if later.effective > version.effective and status != "superseded"
+            ],
+            "previous": self.history.previous(version),
+        }
+        header = self._render("version_header.html", lang, src, **context)
+        footer = self._render("version_footer.html", lang, src, **context)
+        title_line, rest = _split_title(self.reader_text(version, lang))
+        markdown = "\n\n".join(part for part in (title_line, header, rest.strip("\n"), footer) if part)
+        return GeneratedPage(src, lang, _page_markdown(text.title, markdown))
+
+    def _render(self, template: str, lang: str, src: str, **context: object) -> str:
+        page_url = src[: -len("index.md")] if src.endswith("index.md") else src
+
+        def link(target: str) -> str:
+            return relative_url(target, page_url)
+
+        env = self._envs[lang]
+        return env.get_template(template).render(
+            lang=lang, link=link, version_url=lambda vid: link(version_url(vid, lang)),
+            diff_url=lambda a, b: link(diff_url(a, b, lang)),
+            home_url=link(f"{prefix(lang)}"), changes_url=link(f"{prefix(lang)}changes/"),
+            feed_url=link(f"{prefix(lang)}feed.atom"), **context,
+        ).strip()
+
+
+def cookie_table(inventory: Inventory, lang: str, _: Callable[[str], str]) -> str:
+    """The inventory as Markdown: categories as a list, then one table of every cookie.
+
+    Markdown rather than HTML so the section-aware diff compares it row by row like any text.
+    """
+    lines = []
+    for category in inventory.categories:
+        state = _("always active") if category.required else _("only with your consent")
+        lines.append(f"- **{_cell(category.title[lang])}** ({state}): {_cell(category.description[lang])}")
+    lines.append("")
+    lines.append(f"| {_('Category')} | {_('Cookie')} | {_('Provider')} | {_('Purpose')} | "
+                 f"{_('Storage period')} |")
+    lines.append("| --- | --- | --- | --- | --- |")
+    for category in inventory.categories:
+        for cookie in category.cookies:
+            lines.append("| " + " | ".join(_cell(value) for value in (
+                category.title[lang], f"`{cookie.name}`", cookie.provider[lang],
+                cookie.purpose[lang], cookie.duration[lang])) + " |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _split_title(body: str) -> tuple[str, str]:
+    """Separate the first H1 line so the version's status can be shown right under it."""
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return line, "\n".join(lines[index + 1 :])
+        if line.strip():
+            break
+    return "", body
+
+
+def _page_markdown(title: str, markdown: str) -> str:
+    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    return f'---\ntitle: "{quoted}"\n---\n\n{markdown}\n'
+
+
+def _environment(lang: str, translations: object) -> jinja2.Environment:
+    """A Jinja2 environment for one language: gettext from our catalog, dates from Babel."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("policy_site", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["long_date"] = lambda value: long_date(value, lang)
+    env.globals["language_names"] = LANGUAGE_NAMES
+    env.globals["Markup"] = Markup
+    return env

@@ -1,0 +1,135 @@
+"""The MkDocs plugin: a thin adapter between MkDocs events and ``pages.SiteContent``.
+
+Everything the site says is decided in pure modules; this file only validates early (so a broken
+source aborts before MkDocs cleans the output folder, leaving the last good site in place), hands
+generated pages and files to MkDocs, and gives every page the navigation, UI language and
+language switcher of its own language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+from policy_site.config import AsOfError, PolicySiteConfig, resolve_as_of
+from policy_site.i18n import LANGUAGE_NAMES
+from policy_site.pages import SiteContent, counterpart, language_of, prefix
+from policy_site.sources import SourceError, load_sources
+from policy_site.versions import LANGUAGES
+
+log = get_plugin_logger(__name__)
+
+
+class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
+    def __init__(self) -> None:
+        self.content: SiteContent | None = None
+        self.sources_dir: Path | None = None
+        self.navigations: dict[str, Navigation] = {}
+        self.files = Files([])
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        try:
+            as_of = resolve_as_of(self.config.as_of)
+        except AsOfError as error:
+            raise PluginError(str(error)) from None
+        self.sources_dir = Path(config.config_file_path).parent / self.config.sources
+        try:
+            sources = load_sources(self.sources_dir)
+        except SourceError as error:
+            for problem in error.problems:
+                log.error(str(problem))
+            raise PluginError(
+                f"{len(error.problems)} problem(s) in {self.config.sources}/: nothing was built "
+                "and the previously built site is untouched"
+            ) from None
+        self.content = SiteContent(sources, as_of)
+        self._report(as_of)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.content is not None
+        for page in self.content.pages():
+            if files.get_file_from_path(page.src_uri) is not None:
+                raise PluginError(f"{config.docs_dir}/{page.src_uri} would replace a generated "
+                                  "page: rename or remove it")
+            files.append(File.generated(config, page.src_uri, content=page.markdown,
+                                        inclusion=InclusionLevel.NOT_IN_NAV))
+        for generated in self.content.files():
+            files.append(File.generated(config, generated.path, content=generated.content))
+        return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        """Split the configured navigation into one per language; pages get their own."""
+        self.files = files
+        for lang in LANGUAGES:
+            items = [item for item in nav.items if _language_of_item(item) == lang]
+            pages = [page for page in nav.pages if language_of(page.file.src_uri) == lang]
+            for before, after in zip(pages, pages[1:], strict=False):
+                before.next_page, after.previous_page = after, before
+            if pages:
+                pages[0].previous_page, pages[-1].next_page = None, None
+            self.navigations[lang] = Navigation(items, pages)
+        return self.navigations[LANGUAGES[0]]
+
+    def on_page_context(
+        self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any]:
+        """Give the page the navigation, UI language and switcher of its language.
+
+        Material reads the UI language and the switcher's links from the configuration, so they
+        are set for each page as it is rendered (pages render one at a time).
+        """
+        assert self.content is not None
+        lang = language_of(page.file.src_uri)
+        context["nav"] = self.navigations[lang]
+        config.theme["language"] = lang
+        config["site_name"] = self.content.site_name(lang)
+        config.extra["alternate"] = [
+            {"name": LANGUAGE_NAMES[other], "lang": other,
+             "link": _url_of(self.files, counterpart(page.file.src_uri, other)) or prefix(other) or "./"}
+            for other in LANGUAGES
+        ]
+        return context
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        """Live-reload ``mkdocs serve`` when a policy source changes."""
+        if self.sources_dir is not None:
+            server.watch(str(self.sources_dir))
+        return server
+
+    def _report(self, as_of: Any) -> None:
+        assert self.content is not None
+        history = self.content.history
+        current = history.current
+        if current is None:
+            raise PluginError(f"no policy version is in effect on {as_of}: the earliest takes "
+                              f"effect on {history.versions[0].effective if len(history) else '-'}")
+        log.info(f"as of {as_of}: current version {current.id}, upcoming "
+                 f"{', '.join(v.id for v in history.upcoming) or 'none'}")
+        for version in self.content.unpublished:
+            log.info(f"version {version.id} is left out: it is published on {version.published}")
+        placeholders = self.content.facts.placeholders()
+        if placeholders:
+            log.info(f"{len(placeholders)} placeholder(s) in {self.content.facts.path} still to fill in:")
+            for placeholder in placeholders:
+                log.info(f"  {self.content.facts.path}:{placeholder.line}: {placeholder.key} = "
+                         f"{placeholder.value!r}")
+
+
+def _language_of_item(item: Any) -> str:
+    if isinstance(item, Section):
+        return _language_of_item(item.children[0]) if item.children else LANGUAGES[0]
+    file = getattr(item, "file", None)
+    return language_of(file.src_uri) if file is not None else LANGUAGES[0]
+
+
+def _url_of(files: Files, src_uri: str) -> str | None:
+    file = files.get_file_from_path(src_uri)
+    return file.url if file is not None else None
