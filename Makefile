@@ -1,0 +1,54 @@
+# Two entry points: `make run` (build the site, serve it with the consent service) and
+# `make test` (everything the test suite needs, then the suite). Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export NO_MKDOCS_2_WARNING := 1
+
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless nodejs npm
+
+.PHONY: run test site lint catalogs system-deps node-deps
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Build the site into site/ (POLICY_AS_OF=YYYY-MM-DD to build as of another date).
+site: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict
+
+## Build the site and serve it on http://$(HOST):$(PORT)/.
+run: site
+	@echo "Serving http://$(HOST):$(PORT)/"
+	$(BIN)/python -m http.server --bind $(HOST) --directory site $(PORT)
+
+## Install what the browser, PostgreSQL and HTML validator tests need (Debian, as root).
+system-deps:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run make test as root, or install them)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.installed
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+## Regenerate the gettext catalogs after changing user-visible strings.
+catalogs: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o policy_site/locale/messages.pot .
+	$(BIN)/pybabel update -i policy_site/locale/messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --omit-header
+
+## Everything: set-up, lint, the whole test suite.
+test: $(BIN)/.installed system-deps node-deps
+	$(BIN)/ruff check .
+	CI=$${CI:-true} $(BIN)/python -m pytest

@@ -1,0 +1,226 @@
+"""Editors get one clear ``file:line: message`` per problem, all problems in one run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policy_site.sources import SourceError, load_sources, split_front_matter
+from policy_site.versions import sha256_hex
+
+OLD = "versions/2018-05-25"
+NOW = "versions/2026-11-01"
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(src: Path) -> list[str]:
+    with pytest.raises(SourceError) as caught:
+        load_sources(src, display_base=src)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.fixture
+def src(project: Path) -> Path:
+    return project / "policy_src"
+
+
+def test_the_shipped_sources_are_valid(src: Path) -> None:
+    sources = load_sources(src, display_base=src)
+    assert [v.id for v in sources.versions] == ["2018-05-25", "2026-11-01", "2027-01-01"]
+
+
+def test_published_hash_is_the_bytes_after_the_closing_front_matter_line(src: Path) -> None:
+    path = src / OLD / "sv.md"
+    raw = path.read_bytes()
+    closing = raw.index(b"\n---\n", 3) + len(b"\n---\n")
+    version = next(v for v in load_sources(src).versions if v.id == "2018-05-25")
+    assert version.text("sv").sha256 == sha256_hex(raw[closing:])
+    head, body, first_line = split_front_matter(raw)
+    assert body == raw[closing:]
+    assert raw.split(b"\n")[first_line - 1] == body.split(b"\n")[0]
+
+
+def test_unparsable_front_matter_names_its_line(src: Path) -> None:
+    path = src / OLD / "en.md"
+    replace(path, "change_type:", "change_type: [unclosed\nchange_type_x:")
+    found = problems(src)
+    assert any(p.startswith(f"{OLD}/en.md:") and "not valid YAML" in p for p in found), found
+
+
+def test_missing_front_matter(src: Path) -> None:
+    path = src / OLD / "en.md"
+    path.write_text("# Privacy policy {#privacy-policy}\n\nText.\n", encoding="utf-8")
+    assert f"{OLD}/en.md:1: missing front matter" in "\n".join(problems(src))
+
+
+def test_unclosed_front_matter(src: Path) -> None:
+    path = src / OLD / "en.md"
+    path.write_text("---\neffective: 2018-05-25\n\n# Title {#privacy-policy}\n", encoding="utf-8")
+    assert f"{OLD}/en.md:1: front matter is not closed" in "\n".join(problems(src))
+
+
+def test_invalid_date(src: Path) -> None:
+    path = src / NOW / "sv.md"
+    line = line_of(path, "published:")
+    replace(path, "published: 2026-", "published: 2026-13-")
+    assert any(p.startswith(f"{NOW}/sv.md:{line}: published:") and "YYYY-MM-DD" in p
+               for p in problems(src))
+
+
+def test_published_after_effective(src: Path) -> None:
+    path = src / NOW / "en.md"
+    text = path.read_text(encoding="utf-8")
+    published = next(l for l in text.split("\n") if l.startswith("published:"))
+    replace(path, published, "published: 2026-12-24")
+    line = line_of(path, "published:")
+    assert any(p.startswith(f"{NOW}/en.md:{line}: published 2026-12-24 is after effective")
+               for p in problems(src))
+
+
+def test_folder_name_must_match_effective(src: Path) -> None:
+    shutil.move(src / OLD, src / "versions/2018-05-26")
+    line = line_of(src / "versions/2018-05-26/sv.md", "effective:")
+    assert any(p.startswith(f"versions/2018-05-26/sv.md:{line}: effective 2018-05-25 disagrees "
+                            "with the folder name 2018-05-26") for p in problems(src))
+
+
+def test_folder_that_is_not_a_date(src: Path) -> None:
+    shutil.copytree(src / OLD, src / "versions/draft")
+    assert "versions/draft: folder name must be the effective date, YYYY-MM-DD" in problems(src)
+
+
+def test_version_missing_a_language(src: Path) -> None:
+    (src / OLD / "en.md").unlink()
+    assert f"{OLD}/sv.md:1: no 'en' translation: create en.md beside this file" in problems(src)
+
+
+def test_unknown_front_matter_key_suggests_the_right_one(src: Path) -> None:
+    path = src / OLD / "sv.md"
+    replace(path, "summary:", "sumary:")
+    line = line_of(path, "sumary:")
+    found = "\n".join(problems(src))
+    assert f"{OLD}/sv.md:{line}: unknown front matter key 'sumary' (did you mean 'summary'?)" in found
+    assert f"{OLD}/sv.md:1: front matter is missing 'summary'" in found
+
+
+def test_empty_body(src: Path) -> None:
+    path = src / OLD / "en.md"
+    head, _, first_line = split_front_matter(path.read_bytes())
+    path.write_bytes(b"---\n" + head + b"\n---\n\n")
+    found = problems(src)
+    assert f"{OLD}/en.md:{first_line}: the text is empty: write the policy below the front matter" in found
+
+
+def test_duplicate_heading_id(src: Path) -> None:
+    path = src / NOW / "sv.md"
+    text = path.read_text(encoding="utf-8")
+    ids = [l for l in text.split("\n") if l.startswith("## ")]
+    first_id = ids[0].rsplit("{#", 1)[1].rstrip("}")
+    second_id = ids[1].rsplit("{#", 1)[1].rstrip("}")
+    replace(path, "{#" + second_id + "}", "{#" + first_id + "}")
+    line = line_of(path, ids[1].rsplit("{#", 1)[0])
+    first = line_of(path, ids[0])
+    assert any(p.startswith(f"{NOW}/sv.md:{line}: duplicate heading id '{first_id}' (first used on "
+                            f"line {first})") for p in problems(src))
+
+
+def test_heading_without_id(src: Path) -> None:
+    path = src / OLD / "sv.md"
+    text = path.read_text(encoding="utf-8")
+    heading = next(l for l in text.split("\n") if l.startswith("## "))
+    replace(path, heading, heading.rsplit(" {#", 1)[0])
+    line = line_of(path, heading.rsplit(" {#", 1)[0])
+    assert any(p.startswith(f"{OLD}/sv.md:{line}: heading") and "has no id" in p
+               for p in problems(src))
+
+
+def test_heading_ids_must_agree_between_languages(src: Path) -> None:
+    path = src / NOW / "en.md"
+    text = path.read_text(encoding="utf-8")
+    heading = [l for l in text.split("\n") if l.startswith("## ")][2]
+    old_id = heading.rsplit("{#", 1)[1].rstrip("}")
+    replace(path, "{#" + old_id + "}", "{#renamed-section}")
+    line = line_of(path, "{#renamed-section}")
+    assert any(p.startswith(f"{NOW}/en.md:{line}: heading id 'renamed-section' differs from sv.md")
+               for p in problems(src))
+
+
+def test_unknown_fact_reference(src: Path) -> None:
+    path = src / NOW / "en.md"
+    text = path.read_text(encoding="utf-8")
+    paragraph_line = next(l for l in text.split("\n")[10:] if l and not l.startswith(("#", "|", "-")))
+    replace(path, paragraph_line, paragraph_line + " {{ controller.fax }}")
+    line = line_of(path, "{{ controller.fax }}")
+    assert any(p.startswith(f"{NOW}/en.md:{line}: unknown fact '{{{{ controller.fax }}}}'")
+               for p in problems(src))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("required: true", "required: yes please", "'required' must be true or false"),
+        ("id: necessary", "id: Necessary!", "category id must be lowercase"),
+        ("    cookies:", "    cookie:", "unknown key 'cookie' (did you mean 'cookies'?)"),
+    ],
+)
+def test_broken_inventory_names_the_line(src: Path, old: str, new: str, expected: str) -> None:
+    path = src / NOW / "cookies.yml"
+    line = line_of(path, old)
+    replace(path, old, new)
+    found = problems(src)
+    assert any(p.startswith(f"{NOW}/cookies.yml:{line}: {expected}") for p in found), found
+
+
+def test_inventory_text_missing_a_language(src: Path) -> None:
+    path = src / NOW / "cookies.yml"
+    text = path.read_text(encoding="utf-8")
+    # drop the first English line of a localized mapping
+    en_line = next(l for l in text.split("\n") if l.strip().startswith("en:"))
+    replace(path, en_line + "\n", "")
+    assert any(p.startswith(f"{NOW}/cookies.yml:") and "needs non-empty text in each language" in p
+               for p in problems(src))
+
+
+def test_invalid_yaml_in_inventory(src: Path) -> None:
+    path = src / NOW / "cookies.yml"
+    path.write_text("categories:\n  - id: necessary\n   required: true\n", encoding="utf-8")
+    assert any(p.startswith(f"{NOW}/cookies.yml:3: not valid YAML") for p in problems(src))
+
+
+def test_every_problem_is_reported_in_one_run(src: Path) -> None:
+    replace(src / OLD / "sv.md", "summary:", "sumary:")
+    (src / NOW / "en.md").unlink()
+    replace(src / "versions/2027-01-01/cookies.yml", "required: true", "required: 1")
+    found = "\n".join(problems(src))
+    assert f"{OLD}/sv.md" in found
+    assert f"{NOW}/sv.md:1: no 'en' translation" in found
+    assert "versions/2027-01-01/cookies.yml" in found
+
+
+def test_crlf_line_endings_are_refused(src: Path) -> None:
+    path = src / OLD / "en.md"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert f"{OLD}/en.md:1: Windows (CRLF) line endings: save the file with LF endings" in problems(src)
+
+
+def test_missing_required_fact(src: Path) -> None:
+    path = src / "policy.yml"
+    text = path.read_text(encoding="utf-8")
+    email = next(l for l in text.split("\n") if l.strip().startswith("email:"))
+    replace(path, email + "\n", "")
+    assert any(p.startswith("policy.yml:") and "missing key 'controller.email'" in p
+               for p in problems(src))
