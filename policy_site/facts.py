@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER_PREFIX = "PLACEHOLDER"
-"""A value starting with this is a known unknown: every build lists it, none fails on it."""
+"""A value containing this is a known unknown: every build lists it, none fails on it."""
 
 COOKIE_TABLE_KEY = "cookie_table"
 """``{{ cookie_table }}`` marks where a version's cookie inventory is rendered as a table."""
@@ -79,7 +79,7 @@ class Facts:
             if isinstance(node, Mapping):
                 for key, value in node.items():
                     walk(value, (*path, str(key)))
-            elif isinstance(node, str) and node.startswith(PLACEHOLDER_PREFIX):
+            elif isinstance(node, str) and PLACEHOLDER_PREFIX in node:
                 found.append(Placeholder(".".join(path), node, self.lines.get(path, 1)))
 
         walk(self.data, ())

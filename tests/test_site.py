@@ -1,0 +1,191 @@
+"""The built site: every version at a permanent URL in both languages, history, diffs, manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, mkdocs_build, tree_digest
+from htmltext import ascii_words, attributes, element_text
+
+from policy_site.sources import split_front_matter
+from policy_site.versions import canonical_json, sha256_hex
+
+SEED = REPO.parent / "shared" / "seed" / "integritetspolicy.txt"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def manifest(site: Path) -> dict:
+    return json.loads((site / "versions.json").read_text(encoding="utf-8"))
+
+
+def test_every_version_has_a_permanent_page_in_both_languages(built_site: Path) -> None:
+    versions = manifest(built_site)["versions"]
+    assert [v["id"] for v in versions] == ["2018-05-25", "2026-11-01", "2027-01-01"]
+    for version in versions:
+        for lang, prefix in (("sv", ""), ("en", "en/")):
+            url = f"{prefix}versions/{version['id']}/"
+            assert version["languages"][lang]["url"] == "/" + url
+            html = page(built_site, url)
+            assert f'<html lang="{lang}"' in html
+            assert version["languages"][lang]["sha256"] in html
+
+
+def test_status_on_2026_11_26(built_site: Path) -> None:
+    data = manifest(built_site)
+    assert data["as_of"] == "2026-11-26"
+    assert data["current"] == "2026-11-01"
+    assert {v["id"]: v["status"] for v in data["versions"]} == {
+        "2018-05-25": "superseded", "2026-11-01": "current", "2027-01-01": "upcoming"}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "current", "statuses"),
+    [
+        ("2027-01-01", "2027-01-01",
+         {"2018-05-25": "superseded", "2026-11-01": "superseded", "2027-01-01": "current"}),
+        # before 2027-01-01 was published (2026-11-20) it is not on the site at all
+        ("2026-10-15", "2018-05-25", {"2018-05-25": "current", "2026-11-01": "upcoming"}),
+    ],
+)
+def test_status_follows_policy_as_of(tmp_path: Path, as_of: str, current: str,
+                                     statuses: dict[str, str]) -> None:
+    result = mkdocs_build(REPO, tmp_path / "site", as_of=as_of)
+    assert result.returncode == 0, result.output
+    data = manifest(result.site)
+    assert data["current"] == current
+    assert {v["id"]: v["status"] for v in data["versions"]} == statuses
+    assert f"versions/{current}/" in page(result.site, "")
+
+
+def test_home_page_shows_the_current_version_and_announces_the_next(built_site: Path) -> None:
+    sv = element_text(page(built_site, ""))
+    assert "I kraft från 1 november 2026" in sv or "Gäller från 1 november 2026" in sv
+    assert "En ny version träder i kraft den 1 januari 2027." in sv
+    en = element_text(page(built_site, "en/"))
+    assert "In effect from 1 November 2026." in en
+    assert "A new version takes effect on 1 January 2027." in en
+    links = {value for tag, name, value in attributes(page(built_site, "en/")) if name == "href"}
+    assert {"versions/2027-01-01/", "changes/", "diff/2026-11-01..2027-01-01/"} <= links
+
+
+def test_superseded_version_links_to_the_current_one(built_site: Path) -> None:
+    html = page(built_site, "en/versions/2018-05-25/")
+    assert "This version has been replaced." in element_text(html)
+    hrefs = [value for tag, name, value in attributes(html) if name == "href"]
+    assert "../2026-11-01/" in hrefs
+
+
+def test_dates_are_localized(built_site: Path) -> None:
+    assert "25 maj 2018" in element_text(page(built_site, "changes/"))
+    assert "25 May 2018" in element_text(page(built_site, "en/changes/"))
+
+
+def test_history_lists_versions_newest_first_with_their_diffs(built_site: Path) -> None:
+    html = page(built_site, "en/changes/")
+    order = re.findall(r'id="version-(\d{4}-\d{2}-\d{2})"', html)
+    assert order == ["2027-01-01", "2026-11-01", "2018-05-25"]
+    hrefs = {value for tag, name, value in attributes(html) if name == "href"}
+    assert {"../diff/2018-05-25..2026-11-01/", "../diff/2026-11-01..2027-01-01/",
+            "../versions/2018-05-25/"} <= hrefs
+
+
+@pytest.mark.parametrize(("prefix", "removed"), [("", "Borttaget:"), ("en/", "Removed:")])
+def test_diff_pages_mark_words_for_screen_readers(built_site: Path, prefix: str, removed: str) -> None:
+    for pair in ("2018-05-25..2026-11-01", "2026-11-01..2027-01-01"):
+        html = page(built_site, f"{prefix}diff/{pair}/")
+        assert "<del" in html and "<ins" in html
+        assert f'<span class="ps-vh">{removed} </span>' in html
+
+
+def test_seed_words_are_verbatim_in_the_built_2018_swedish_page(built_site: Path) -> None:
+    seed = [w for w in ascii_words(SEED.read_text(encoding="utf-8")) if w != "•"]
+    html = page(built_site, "versions/2018-05-25/")
+    text = element_text(html, skip_classes={"ps-version", "ps-version-footer", "headerlink"})
+    assert ascii_words(text) == seed
+
+
+def test_manifest_hashes_can_be_recomputed_from_the_sources(built_site: Path) -> None:
+    for version in manifest(built_site)["versions"]:
+        folder = REPO / "policy_src" / "versions" / version["id"]
+        for lang, entry in version["languages"].items():
+            raw = (folder / f"{lang}.md").read_bytes()
+            after_closing_line = raw.split(b"\n---\n", 1)[1]
+            assert entry["sha256"] == sha256_hex(after_closing_line)
+            assert split_front_matter(raw)[1] == after_closing_line
+        inventory = folder / "cookies.yml"
+        if version["inventory"] is None:
+            assert not inventory.exists()
+            continue
+        data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+        assert version["inventory"]["sha256"] == sha256_hex(canonical_json(data))
+        assert version["inventory"]["categories"] == [c["id"] for c in data["categories"]]
+        assert version["inventory"]["required"] == [c["id"] for c in data["categories"] if c["required"]]
+
+
+def test_feeds_have_one_entry_per_version_with_stable_tag_ids(built_site: Path) -> None:
+    for feed_path, lang in (("feed.atom", "sv"), ("en/feed.atom", "en")):
+        root = ET.parse(built_site / feed_path).getroot()
+        assert root.tag == f"{ATOM}feed"
+        ids = [e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")]
+        assert len(ids) == 3 and all(i.startswith("tag:") and i.endswith(f"/{lang}") for i in ids)
+        assert root.findtext(f"{ATOM}updated") and root.find(f"{ATOM}author/{ATOM}name") is not None
+
+
+def test_two_builds_are_byte_identical(built_site: Path, tmp_path: Path) -> None:
+    again = mkdocs_build(REPO, tmp_path / "again")
+    assert again.returncode == 0, again.output
+    assert tree_digest(again.site) == tree_digest(built_site)
+
+
+def test_no_third_party_requests_in_the_built_site(built_site: Path) -> None:
+    external = re.compile(r"^(https?:)?//", re.IGNORECASE)
+    offenders = []
+    for path in built_site.rglob("*.html"):
+        for tag, name, value in attributes(path.read_text(encoding="utf-8")):
+            if name in {"src", "href", "srcset", "action", "poster", "data"} and external.match(value):
+                offenders.append(f"{path.relative_to(built_site)}: <{tag} {name}={value}>")
+    for path in built_site.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", path.read_text(encoding="utf-8")):
+            if external.match(url):
+                offenders.append(f"{path.relative_to(built_site)}: url({url})")
+    assert offenders == []
+
+
+def test_language_switcher_leads_to_the_same_page(built_site: Path) -> None:
+    html = page(built_site, "versions/2026-11-01/")
+    alternates = {(value) for tag, name, value in attributes(html)
+                  if tag == "a" and name == "href" and "en/" in value}
+    assert "../../en/versions/2026-11-01/" in alternates
+    html_en = page(built_site, "en/changes/")
+    assert any(name == "hreflang" and value == "sv" for _, name, value in attributes(html_en))
+    assert '<a href="../../changes/" hreflang="sv"' in html_en
+
+
+def test_material_ui_speaks_the_page_language(built_site: Path) -> None:
+    assert "Gå till innehållet" in page(built_site, "changes/")
+    assert "Skip to content" in page(built_site, "en/changes/")
+
+
+def test_cookie_table_is_rendered_from_the_inventory(built_site: Path) -> None:
+    data = yaml.safe_load((REPO / "policy_src/versions/2026-11-01/cookies.yml").read_text("utf-8"))
+    html = page(built_site, "en/versions/2026-11-01/")
+    for category in data["categories"]:
+        for cookie in category["cookies"]:
+            assert f"<code>{cookie['name']}</code>" in html
+            assert cookie["purpose"]["en"].split()[0] in html
+
+
+def test_placeholders_are_listed_by_every_build(tmp_path: Path) -> None:
+    result = mkdocs_build(REPO, tmp_path / "site")
+    assert result.returncode == 0
+    assert "placeholder(s) in" in result.output
+    assert re.search(r"policy\.yml:\d+: controller\.name = 'PLACEHOLDER", result.output)
