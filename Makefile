@@ -45,8 +45,8 @@ lint: $(BIN)/.installed
 
 ## Regenerate the gettext catalogs after changing user-visible strings.
 catalogs: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o policy_site/locale/messages.pot .
-	$(BIN)/pybabel update -i policy_site/locale/messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o /tmp/policy-site-messages.pot .
+	$(BIN)/pybabel update -i /tmp/policy-site-messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --omit-header
 
 ## Everything: set-up, lint, the whole test suite.
 test: $(BIN)/.installed system-deps node-deps

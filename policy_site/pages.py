@@ -12,6 +12,7 @@ URL, ``changes/`` the history, ``diff/<old>..<new>/`` the difference between two
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -123,7 +124,8 @@ class SiteContent:
         }
 
     def site_name(self, lang: str) -> str:
-        return self._gettext[lang]("Privacy policy")
+        _ = self._gettext[lang]
+        return _("Privacy policy")
 
     # pages ------------------------------------------------------------------------------------
 
@@ -143,17 +145,18 @@ class SiteContent:
              "previous": self.history.previous(v)}
             for v in self.history.newest_first()
         ])
-        title = self._gettext[lang]("Change history")
+        _ = self._gettext[lang]
+        title = _("Change history")
         return GeneratedPage(src, lang, _page_markdown(title, html))
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
         src = f"{diff_url(old.id, new.id, lang)}index.md"
         comparison = diff_module.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
-        env = self._envs[lang]
         body = diff_module.render_html(comparison, self._gettext[lang])
         html = self._render("diff.html", lang, src, old=old, new=new, body=body,
                             status_old=self.history.status(old), status_new=self.history.status(new))
-        title = self._gettext[lang]("Changes from %(old)s to %(new)s") % {
+        _ = self._gettext[lang]
+        title = _("Changes from %(old)s to %(new)s") % {
             "old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
         return GeneratedPage(src, lang, _page_markdown(title, html))
 
@@ -233,8 +236,8 @@ def cookie_table(inventory: Inventory, lang: str, _: Callable[[str], str]) -> st
         state = _("always active") if category.required else _("only with your consent")
         lines.append(f"- **{_cell(category.title[lang])}** ({state}): {_cell(category.description[lang])}")
     lines.append("")
-    lines.append(f"| {_('Category')} | {_('Cookie')} | {_('Provider')} | {_('Purpose')} | "
-                 f"{_('Storage period')} |")
+    header = (_("Category"), _("Cookie"), _("Provider"), _("Purpose"), _("Storage period"))
+    lines.append("| " + " | ".join(header) + " |")
     lines.append("| --- | --- | --- | --- | --- |")
     for category in inventory.categories:
         for cookie in category.cookies:
@@ -245,7 +248,8 @@ def cookie_table(inventory: Inventory, lang: str, _: Callable[[str], str]) -> st
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One table cell: line breaks folded (U+00A0 kept, it is meant), pipes escaped."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip().replace("|", "\\|")
 
 
 def _split_title(body: str) -> tuple[str, str]:
