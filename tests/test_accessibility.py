@@ -1,0 +1,51 @@
+"""Every page type, in both languages, has no axe-core violations in Debian's Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+PAGE_TYPES = {
+    "home": "",
+    "current version": "versions/2026-11-01/",
+    "superseded version": "versions/2018-05-25/",
+    "upcoming version": "versions/2027-01-01/",
+    "history": "changes/",
+    "diff": "diff/2018-05-25..2026-11-01/",
+    "hand-written page": "about/",
+}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    assert AXE.is_file(), "axe-core is installed by `make test` (npm ci)"
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("prefix", ["", "en/"], ids=["sv", "en"])
+@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+def test_no_axe_violations(page, site_url: str, axe_source: str, prefix: str, path: str) -> None:
+    page.goto(site_url + prefix + path)
+    page.add_script_tag(content=axe_source)
+    violations = page.evaluate("async () => (await axe.run(document)).violations.map("
+                               "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    assert violations == []
+
+
+def test_not_found_page_has_no_axe_violations(page, site_url: str, axe_source: str) -> None:
+    page.goto(site_url + "404.html")
+    page.add_script_tag(content=axe_source)
+    assert page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id)") == []
+
+
+def test_diff_prints_without_the_site_chrome(page, site_url: str, tmp_path: Path) -> None:
+    page.goto(site_url + "en/diff/2026-11-01..2027-01-01/")
+    page.emulate_media(media="print")
+    assert page.locator(".md-header").is_hidden()
+    assert page.locator("del.ps-del").first.is_visible() or page.locator("ins.ps-ins").first.is_visible()
