@@ -266,7 +266,8 @@ class _Reader:
         inventory = self.read_inventory(folder / "cookies.yml")
         present = [lang for lang in LANGUAGES if (folder / f"{lang}.md").is_file()]
         if not present:
-            self.problem(folder, None, f"no policy text: add {' and '.join(f'{lang}.md' for lang in LANGUAGES)}")
+            files = " and ".join(f"{lang}.md" for lang in LANGUAGES)
+            self.problem(folder, None, f"no policy text: add {files}")
             return None
         texts: dict[str, VersionText] = {}
         fronts: dict[str, tuple[dict, dict]] = {}

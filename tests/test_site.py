@@ -68,7 +68,7 @@ def test_status_follows_policy_as_of(tmp_path: Path, as_of: str, current: str,
 
 def test_home_page_shows_the_current_version_and_announces_the_next(built_site: Path) -> None:
     sv = element_text(page(built_site, ""))
-    assert "I kraft från 1 november 2026" in sv or "Gäller från 1 november 2026" in sv
+    assert "Gäller från 1 november 2026." in sv
     assert "En ny version träder i kraft den 1 januari 2027." in sv
     en = element_text(page(built_site, "en/"))
     assert "In effect from 1 November 2026." in en
@@ -171,8 +171,10 @@ def test_language_switcher_leads_to_the_same_page(built_site: Path) -> None:
 
 
 def test_material_ui_speaks_the_page_language(built_site: Path) -> None:
-    assert "Gå till innehållet" in page(built_site, "changes/")
-    assert "Skip to content" in page(built_site, "en/changes/")
+    sv, en = page(built_site, "versions/2026-11-01/"), page(built_site, "en/versions/2026-11-01/")
+    assert "Gå till innehållet" in sv and "Innehållsförteckning" in sv
+    assert "Skip to content" in en and "Table of contents" in en
+    assert "Skip to content" not in sv and "Gå till innehållet" not in en
 
 
 def test_cookie_table_is_rendered_from_the_inventory(built_site: Path) -> None:

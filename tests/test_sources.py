@@ -84,7 +84,7 @@ def test_invalid_date(src: Path) -> None:
 def test_published_after_effective(src: Path) -> None:
     path = src / NOW / "en.md"
     text = path.read_text(encoding="utf-8")
-    published = next(l for l in text.split("\n") if l.startswith("published:"))
+    published = next(line for line in text.split("\n") if line.startswith("published:"))
     replace(path, published, "published: 2026-12-24")
     line = line_of(path, "published:")
     assert any(p.startswith(f"{NOW}/en.md:{line}: published 2026-12-24 is after effective")
@@ -128,7 +128,7 @@ def test_empty_body(src: Path) -> None:
 def test_duplicate_heading_id(src: Path) -> None:
     path = src / NOW / "sv.md"
     text = path.read_text(encoding="utf-8")
-    ids = [l for l in text.split("\n") if l.startswith("## ")]
+    ids = [line for line in text.split("\n") if line.startswith("## ")]
     first_id = ids[0].rsplit("{#", 1)[1].rstrip("}")
     second_id = ids[1].rsplit("{#", 1)[1].rstrip("}")
     replace(path, "{#" + second_id + "}", "{#" + first_id + "}")
@@ -141,7 +141,7 @@ def test_duplicate_heading_id(src: Path) -> None:
 def test_heading_without_id(src: Path) -> None:
     path = src / OLD / "sv.md"
     text = path.read_text(encoding="utf-8")
-    heading = next(l for l in text.split("\n") if l.startswith("## "))
+    heading = next(line for line in text.split("\n") if line.startswith("## "))
     replace(path, heading, heading.rsplit(" {#", 1)[0])
     line = line_of(path, heading.rsplit(" {#", 1)[0])
     assert any(p.startswith(f"{OLD}/sv.md:{line}: heading") and "has no id" in p
@@ -151,7 +151,7 @@ def test_heading_without_id(src: Path) -> None:
 def test_heading_ids_must_agree_between_languages(src: Path) -> None:
     path = src / NOW / "en.md"
     text = path.read_text(encoding="utf-8")
-    heading = [l for l in text.split("\n") if l.startswith("## ")][2]
+    heading = [line for line in text.split("\n") if line.startswith("## ")][2]
     old_id = heading.rsplit("{#", 1)[1].rstrip("}")
     replace(path, "{#" + old_id + "}", "{#renamed-section}")
     line = line_of(path, "{#renamed-section}")
@@ -162,7 +162,8 @@ def test_heading_ids_must_agree_between_languages(src: Path) -> None:
 def test_unknown_fact_reference(src: Path) -> None:
     path = src / NOW / "en.md"
     text = path.read_text(encoding="utf-8")
-    paragraph_line = next(l for l in text.split("\n")[10:] if l and not l.startswith(("#", "|", "-")))
+    paragraph_line = next(line for line in text.split("\n")[10:]
+                          if line and not line.startswith(("#", "|", "-")))
     replace(path, paragraph_line, paragraph_line + " {{ controller.fax }}")
     line = line_of(path, "{{ controller.fax }}")
     assert any(p.startswith(f"{NOW}/en.md:{line}: unknown fact '{{{{ controller.fax }}}}'")
@@ -189,7 +190,7 @@ def test_inventory_text_missing_a_language(src: Path) -> None:
     path = src / NOW / "cookies.yml"
     text = path.read_text(encoding="utf-8")
     # drop the first English line of a localized mapping
-    en_line = next(l for l in text.split("\n") if l.strip().startswith("en:"))
+    en_line = next(line for line in text.split("\n") if line.strip().startswith("en:"))
     replace(path, en_line + "\n", "")
     assert any(p.startswith(f"{NOW}/cookies.yml:") and "needs non-empty text in each language" in p
                for p in problems(src))
@@ -220,7 +221,7 @@ def test_crlf_line_endings_are_refused(src: Path) -> None:
 def test_missing_required_fact(src: Path) -> None:
     path = src / "policy.yml"
     text = path.read_text(encoding="utf-8")
-    email = next(l for l in text.split("\n") if l.strip().startswith("email:"))
+    email = next(line for line in text.split("\n") if line.strip().startswith("email:"))
     replace(path, email + "\n", "")
     assert any(p.startswith("policy.yml:") and "missing key 'controller.email'" in p
                for p in problems(src))
