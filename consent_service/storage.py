@@ -1,0 +1,513 @@
+"""Consent records in SQLite or PostgreSQL, through one SQLAlchemy Core code path.
+
+Appending is serialized so the chain never forks: inside one process a lock lets
+one writer at a time through (Datasette's single-writer idea), and across
+processes the database does it, by ``BEGIN IMMEDIATE`` on SQLite and by
+``SELECT … FOR UPDATE`` on the single ``chain_head`` row on PostgreSQL. The head
+row holds the last sequence number and hash, so each append reads it, writes
+the record and moves it forward in one transaction, committed before the
+caller answers.
+
+SQLite runs in WAL mode with ``synchronous=FULL``: a committed record survives a
+power cut, not only a crash of the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from .chain import GENESIS_HASH, Anchor, ChainBroken, canonical_json, record_hash, verify_chain
+from .choice import Choice
+
+SCHEMA_VERSION = 1
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+metadata = MetaData()
+
+Sequence = BigInteger().with_variant(Integer(), "sqlite")
+
+visitors = Table(
+    "visitors",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", String(27), nullable=False),
+)
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    Column("sequence", Sequence, primary_key=True, autoincrement=False),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("type", String(16), nullable=False),
+    Column("visitor_id", String(32), ForeignKey("visitors.id"), nullable=True),
+    Column("recorded_at", String(27), nullable=False),
+    Column("action", String(16)),
+    Column("categories", Text),
+    Column("policy_version", String(10)),
+    Column("policy_language", String(8)),
+    Column("policy_sha256", String(64)),
+    Column("inventory_sha256", String(64)),
+    Column("source", String(16)),
+    Column("purged", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_consent_records_visitor", "visitor_id", "sequence"),
+    Index("ix_consent_records_recorded_at", "recorded_at"),
+)
+
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("sequence", Sequence, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
+
+class StorageError(Exception):
+    """The database cannot serve the request; the message says what to do."""
+
+
+class DatabaseNotInitialised(StorageError):
+    """The tables do not exist yet."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached or refused the operation."""
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What the caller may tell the visitor about a recorded choice."""
+
+    id: str
+    sequence: int
+    hash: str
+    recorded_at: str
+    visitor: str
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    deleted: int
+    visitors_deleted: int
+    checkpoint: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    records: int
+    head: str | None
+    broken_at: int | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        if self.ok:
+            return {"ok": True, "records": self.records, "head": self.head}
+        return {
+            "ok": False,
+            "records": self.records,
+            "broken_at": self.broken_at,
+            "reason": self.reason,
+        }
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def format_timestamp(moment: dt.datetime) -> str:
+    """``recorded_at`` as stored and hashed: UTC, microseconds, ``Z``; sorts as text."""
+    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
+
+
+class Storage:
+    """The consent database. One instance per process; thread-safe."""
+
+    def __init__(self, url: str, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.url = url
+        self.backend = make_url(url).get_backend_name()
+        self._clock = clock
+        self._write_lock = threading.Lock()
+        self.engine = self._create_engine(url)
+
+    def _create_engine(self, url: str) -> Engine:
+        if self.backend == "sqlite":
+            engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "begin", _begin_sqlite)
+            return engine
+        return create_engine(
+            url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5
+        )
+
+    def describe(self) -> str:
+        """The URL without its password, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def _reading(self, **options: Any) -> Iterator[Connection]:
+        with _translated_errors(), self.engine.connect() as conn:
+            if options:
+                conn.execution_options(**options)
+            yield conn
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with (
+            self._write_lock,
+            _translated_errors(),
+            self.engine.connect() as conn,
+        ):
+            conn.execution_options(consent_write=True)
+            with conn.begin():
+                yield conn
+
+    def init_schema(self) -> None:
+        """Create the tables and the chain head if missing; harmless to repeat."""
+        with self._writing() as conn:
+            metadata.create_all(conn, checkfirst=True)
+            version = conn.execute(select(schema_info.c.version)).scalar()
+            if version is None:
+                conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
+            elif version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"the database has schema version {version}, newer than this service "
+                    f"({SCHEMA_VERSION}); upgrade the service"
+                )
+            if conn.execute(select(chain_head.c.id)).first() is None:
+                conn.execute(insert(chain_head).values(id=1, sequence=0, hash=GENESIS_HASH))
+
+    def ping(self) -> None:
+        """Raise a :class:`StorageError` unless the database answers and is initialised."""
+        with self._reading() as conn:
+            if conn.execute(select(chain_head.c.sequence)).first() is None:
+                raise DatabaseNotInitialised(_NOT_INITIALISED)
+
+    def append_consent(
+        self, choice: Choice, *, visitor_id: str, new_secret_sha256: str | None = None
+    ) -> Appended:
+        """Append one choice to the chain and commit; create the visitor first when
+        ``new_secret_sha256`` is given."""
+        with self._writing() as conn:
+            sequence, prev_hash = _lock_head(conn)
+            recorded_at = format_timestamp(self._clock())
+            if new_secret_sha256 is not None:
+                conn.execute(
+                    insert(visitors).values(
+                        id=visitor_id, secret_sha256=new_secret_sha256, created_at=recorded_at
+                    )
+                )
+            record = {
+                "type": "consent",
+                "id": str(uuid.uuid4()),
+                "sequence": sequence + 1,
+                "visitor": visitor_id,
+                "recorded_at": recorded_at,
+                "action": choice.action,
+                "categories": dict(choice.categories),
+                "policy": {
+                    "version": choice.policy_version,
+                    "language": choice.policy_language,
+                    "sha256": choice.policy_sha256,
+                },
+                "inventory": choice.inventory,
+                "source": choice.source,
+                "prev_hash": prev_hash,
+            }
+            record["hash"] = record_hash(record)
+            _append(conn, record)
+        return Appended(
+            id=record["id"],
+            sequence=record["sequence"],
+            hash=record["hash"],
+            recorded_at=recorded_at,
+            visitor=visitor_id,
+        )
+
+    def visitor_secret_sha256(self, visitor_id: str) -> str | None:
+        with self._reading() as conn:
+            return conn.execute(
+                select(visitors.c.secret_sha256).where(visitors.c.id == visitor_id)
+            ).scalar()
+
+    def records_for_visitor(self, visitor_id: str) -> list[dict[str, Any]]:
+        """The visitor's records, newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                select(consent_records)
+                .where(consent_records.c.visitor_id == visitor_id)
+                .order_by(consent_records.c.sequence.desc())
+            )
+            return [row_to_record(row._mapping) for row in rows]
+
+    def iter_records(
+        self, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every record in sequence order, optionally with ``since <= recorded_at < until``,
+        read from one snapshot and streamed in chunks."""
+        statement = select(consent_records).order_by(consent_records.c.sequence)
+        if since is not None:
+            statement = statement.where(consent_records.c.recorded_at >= format_timestamp(since))
+        if until is not None:
+            statement = statement.where(consent_records.c.recorded_at < format_timestamp(until))
+        with self._reading(yield_per=1000) as conn:
+            for row in conn.execute(statement):
+                yield row_to_record(row._mapping)
+
+    def verify(self) -> VerifyReport:
+        """Recompute the whole chain from one snapshot and compare it with the head row."""
+        # SQLite's deferred transaction is a snapshot from its first read; PostgreSQL needs
+        # REPEATABLE READ for several statements to see one snapshot.
+        options = {} if self.backend == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+        with self._reading(**options) as conn:
+            head = conn.execute(select(chain_head.c.sequence, chain_head.c.hash)).first()
+            if head is None:
+                raise DatabaseNotInitialised(_NOT_INITIALISED)
+            checkpoint = conn.execute(
+                select(consent_records)
+                .where(consent_records.c.type == "checkpoint")
+                .order_by(consent_records.c.sequence.desc())
+                .limit(1)
+            ).first()
+            anchor = None
+            if checkpoint is not None:
+                anchor = Anchor.from_checkpoint(row_to_record(checkpoint._mapping))
+            rows = conn.execution_options(yield_per=1000).execute(
+                select(consent_records).order_by(consent_records.c.sequence)
+            )
+            try:
+                summary = verify_chain((row_to_record(r._mapping) for r in rows), anchor=anchor)
+            except ChainBroken as broken:
+                return VerifyReport(
+                    ok=False,
+                    records=broken.verified,
+                    head=None,
+                    broken_at=broken.sequence,
+                    reason=broken.reason,
+                )
+        if head.sequence != summary.last_sequence or head.hash != summary.head:
+            return VerifyReport(
+                ok=False,
+                records=summary.records,
+                head=None,
+                broken_at=min(head.sequence, summary.last_sequence + 1),
+                reason=(
+                    f"the chain head says sequence {head.sequence} with hash {head.hash}, "
+                    f"but the last record is sequence {summary.last_sequence} with hash "
+                    f"{summary.head}"
+                ),
+            )
+        return VerifyReport(ok=True, records=summary.records, head=summary.head)
+
+    def purge(self, before: dt.datetime, *, dry_run: bool = False) -> PurgeResult:
+        """Delete the records made before ``before`` and the visitors left without records,
+        leaving a checkpoint that names the last deleted record and its hash.
+
+        Only a prefix of the chain is deleted (everything up to the first record made on
+        or after ``before``), so the retained records still link one to the next."""
+        cutoff = format_timestamp(before)
+        with self._writing() as conn:
+            sequence, head_hash = _lock_head(conn)
+            first_kept = conn.execute(
+                select(func.min(consent_records.c.sequence)).where(
+                    consent_records.c.recorded_at >= cutoff
+                )
+            ).scalar()
+            through = sequence if first_kept is None else first_kept - 1
+            first = conn.execute(select(func.min(consent_records.c.sequence))).scalar()
+            if first is None or through < first:
+                return PurgeResult(deleted=0, visitors_deleted=0, checkpoint=None)
+            through_hash = conn.execute(
+                select(consent_records.c.hash).where(consent_records.c.sequence == through)
+            ).scalar_one()
+            deleted = conn.execute(
+                delete(consent_records).where(consent_records.c.sequence <= through)
+            ).rowcount
+            orphans = delete(visitors).where(
+                ~exists().where(consent_records.c.visitor_id == visitors.c.id)
+            )
+            visitors_deleted = conn.execute(orphans).rowcount
+            checkpoint = {
+                "type": "checkpoint",
+                "id": str(uuid.uuid4()),
+                "sequence": sequence + 1,
+                "recorded_at": format_timestamp(self._clock()),
+                "purged": {
+                    "before": cutoff,
+                    "count": deleted,
+                    "through_sequence": through,
+                    "through_hash": through_hash,
+                },
+                "prev_hash": head_hash,
+            }
+            checkpoint["hash"] = record_hash(checkpoint)
+            _append(conn, checkpoint)
+            if dry_run:
+                conn.rollback()
+        return PurgeResult(
+            deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint
+        )
+
+
+_NOT_INITIALISED = (
+    "the consent database has no tables yet: run `flask --app consent_service consent init-db`"
+)
+
+
+def row_to_record(row: Any) -> dict[str, Any]:
+    """A stored row as the record that was hashed (and is exported), ``hash`` included."""
+    if row["type"] == "checkpoint":
+        return {
+            "type": "checkpoint",
+            "id": row["id"],
+            "sequence": row["sequence"],
+            "recorded_at": row["recorded_at"],
+            "purged": json.loads(row["purged"]),
+            "prev_hash": row["prev_hash"],
+            "hash": row["hash"],
+        }
+    return {
+        "type": row["type"],
+        "id": row["id"],
+        "sequence": row["sequence"],
+        "visitor": row["visitor_id"],
+        "recorded_at": row["recorded_at"],
+        "action": row["action"],
+        "categories": json.loads(row["categories"]),
+        "policy": {
+            "version": row["policy_version"],
+            "language": row["policy_language"],
+            "sha256": row["policy_sha256"],
+        },
+        "inventory": row["inventory_sha256"],
+        "source": row["source"],
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
+    }
+
+
+def _record_to_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {
+        "sequence": record["sequence"],
+        "id": record["id"],
+        "type": record["type"],
+        "recorded_at": record["recorded_at"],
+        "prev_hash": record["prev_hash"],
+        "hash": record["hash"],
+    }
+    if record["type"] == "checkpoint":
+        row["purged"] = canonical_json(record["purged"]).decode("utf-8")
+        return row
+    row.update(
+        visitor_id=record["visitor"],
+        action=record["action"],
+        categories=canonical_json(record["categories"]).decode("utf-8"),
+        policy_version=record["policy"]["version"],
+        policy_language=record["policy"]["language"],
+        policy_sha256=record["policy"]["sha256"],
+        inventory_sha256=record["inventory"],
+        source=record["source"],
+    )
+    return row
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    head = conn.execute(
+        select(chain_head.c.sequence, chain_head.c.hash)
+        .where(chain_head.c.id == 1)
+        .with_for_update()
+    ).first()
+    if head is None:
+        raise DatabaseNotInitialised(_NOT_INITIALISED)
+    return head.sequence, head.hash
+
+
+def _append(conn: Connection, record: dict[str, Any]) -> None:
+    conn.execute(insert(consent_records).values(**_record_to_row(record)))
+    conn.execute(
+        update(chain_head)
+        .where(chain_head.c.id == 1)
+        .values(sequence=record["sequence"], hash=record["hash"])
+    )
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that _begin_sqlite decides
+    # between BEGIN and BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("consent_write")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as error:
+        if _is_missing_table(error):
+            raise DatabaseNotInitialised(_NOT_INITIALISED) from None
+        raise DatabaseUnavailable(
+            f"the consent database failed: {type(error.orig).__name__}"
+        ) from error
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"the consent database failed: {type(error).__name__}") from error
+
+
+def _is_missing_table(error: DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate == "42P01" or "no such table" in str(error.orig)
