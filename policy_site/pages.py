@@ -16,10 +16,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from policy_site import banner
 from policy_site import diff as diff_module
 from policy_site import feeds
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
@@ -122,6 +124,9 @@ class SiteContent:
             f"{prefix(lang)}index.md": _("Privacy policy"),
             f"{prefix(lang)}changes/index.md": _("Change history"),
         }
+
+    def banner_config(self, lang: str) -> dict[str, Any] | None:
+        return banner.banner_config(self.history, lang, self._gettext[lang], version_url)
 
     def site_name(self, lang: str) -> str:
         _ = self._gettext[lang]

@@ -89,6 +89,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         assert self.content is not None
         lang = language_of(page.file.src_uri)
         context["nav"] = self.navigations[lang]
+        context["ps_lang"] = lang
+        context["ps_consent_config"] = self.content.banner_config(lang)
         config.theme["language"] = lang
         config["site_name"] = self.content.site_name(lang)
         config.extra["alternate"] = [
