@@ -1,0 +1,92 @@
+"""Building through the real ``mkdocs`` CLI: clear errors, the last good site kept, live reload."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import mkdocs_build, tree_digest
+
+
+def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(
+    project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    assert mkdocs_build(project, site).returncode == 0
+    before = tree_digest(site)
+    path = project / "policy_src/versions/2026-11-01/en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("published:", "publisched:", 1),
+                    encoding="utf-8")
+    (project / "policy_src/versions/2018-05-25/sv.md").write_text("no front matter\n", encoding="utf-8")
+
+    result = mkdocs_build(project, site)
+
+    assert result.returncode != 0
+    errors = [line for line in result.output.splitlines() if line.startswith("ERROR")]
+    assert any("policy_src/versions/2026-11-01/en.md:3: unknown front matter key 'publisched' "
+               "(did you mean 'published'?)" in line for line in errors), result.output
+    assert any("policy_src/versions/2018-05-25/sv.md:1: missing front matter" in line
+               for line in errors), result.output
+    assert "previously built site is untouched" in result.output
+    assert "Traceback" not in result.output
+    assert tree_digest(site) == before
+
+
+def test_an_invalid_as_of_date_is_a_clear_error(project: Path, tmp_path: Path) -> None:
+    result = mkdocs_build(project, tmp_path / "site", as_of="2026-02-30")
+    assert result.returncode != 0
+    assert "POLICY_AS_OF='2026-02-30' is not a date: write it as YYYY-MM-DD" in result.output
+
+
+def test_an_as_of_date_before_the_first_version_is_a_clear_error(project: Path, tmp_path: Path) -> None:
+    result = mkdocs_build(project, tmp_path / "site", as_of="2017-01-01")
+    assert result.returncode != 0
+    assert "no policy version is in effect on 2017-01-01" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def test_mkdocs_serve_reloads_when_a_policy_source_changes(project: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POLICY_AS_OF": "2026-11-26"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/en/changes/"
+        wait_for(lambda: "Change history" in fetch(url))
+        path = project / "policy_src/versions/2027-01-01/en.md"
+        text = path.read_text(encoding="utf-8")
+        summary = next(line for line in text.split("\n") if line.startswith("summary:"))
+        path.write_text(text.replace(summary, 'summary: "A freshly edited summary."'), encoding="utf-8")
+        wait_for(lambda: "A freshly edited summary." in fetch(url))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
