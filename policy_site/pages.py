@@ -58,6 +58,12 @@ def diff_url(old_id: str, new_id: str, lang: str) -> str:
     return f"{prefix(lang)}diff/{old_id}..{new_id}/"
 
 
+def source_url(version_id: str, lang: str) -> str:
+    """Where a version's Markdown source is published, byte for byte (one place for both
+    languages, beside the default language's page)."""
+    return f"versions/{version_id}/{lang}.md"
+
+
 def relative_url(target: str, base: str) -> str:
     """``target`` relative to the page at ``base`` (both site-relative, directory URLs)."""
     base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
@@ -108,13 +114,15 @@ class SiteContent:
             pages.append(self.home_page(lang))
             pages.extend(self.version_page(v, lang) for v in self.history)
             pages.append(self.changes_page(lang))
-            pages.extend(self.diff_page(old, new, lang) for old, new in self.history.consecutive_pairs())
+            pages.extend(self.diff_page(old, new, lang) for old, new in self.history.compared_pairs())
         return pages
 
     def files(self) -> list[GeneratedFile]:
         files = [GeneratedFile("versions.json", feeds.manifest_json(self.history, version_url))]
         for lang in LANGUAGES:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
+        files.extend(GeneratedFile(source_url(version.id, lang), version.text(lang).source)
+                     for version in self.history for lang in LANGUAGES)
         return files
 
     def nav_titles(self, lang: str) -> dict[str, str]:
@@ -147,7 +155,7 @@ class SiteContent:
         src = f"{prefix(lang)}changes/index.md"
         html = self._render("changes.html", lang, src, entries=[
             {"version": v, "text": v.text(lang), "status": self.history.status(v),
-             "previous": self.history.previous(v)}
+             "previous": self.history.previous(v), "current": self.history.current}
             for v in self.history.newest_first()
         ])
         _ = self._gettext[lang]
@@ -211,7 +219,8 @@ class SiteContent:
             "previous": self.history.previous(version),
         }
         header = self._render("version_header.html", lang, src, **context)
-        footer = self._render("version_footer.html", lang, src, **context)
+        footer = self._render("version_footer.html", lang, src, **context,
+                              source_path=source_url(version.id, lang))
         title_line, rest = _split_title(self.reader_text(version, lang))
         markdown = "\n\n".join(part for part in (title_line, header, rest.strip("\n"), footer) if part)
         return GeneratedPage(src, lang, _page_markdown(text.title, markdown))

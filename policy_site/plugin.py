@@ -62,7 +62,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             files.append(File.generated(config, page.src_uri, content=page.markdown,
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         for generated in self.content.files():
-            files.append(File.generated(config, generated.path, content=generated.content))
+            files.append(_static_file(config, generated.path, generated.content))
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -123,6 +123,16 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             for placeholder in placeholders:
                 log.info(f"  {self.content.facts.path}:{placeholder.line}: {placeholder.key} = "
                          f"{placeholder.value!r}")
+
+
+def _static_file(config: MkDocsConfig, path: str, content: bytes) -> File:
+    """A file copied as is. MkDocs would render a ``.md`` as a page, so a published Markdown
+    source gets another source name and its real destination."""
+    if not path.endswith(".md"):
+        return File.generated(config, path, content=content)
+    file = File.generated(config, path + ".source", content=content)
+    file.dest_uri = path
+    return file
 
 
 def _language_of_item(item: Any) -> str:

@@ -334,6 +334,7 @@ class _Reader:
             body=body,
             body_line=body_line,
             sha256=sha256_hex(body_bytes),
+            source=raw,
         )
         return text, (front, lines)
 

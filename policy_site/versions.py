@@ -52,6 +52,8 @@ class VersionText:
     """1-based line number in ``path`` where the body starts (after the front matter)."""
     sha256: str
     """SHA-256 of the source file's bytes after the line that closes the front matter."""
+    source: bytes = field(default=b"", repr=False)
+    """The whole source file, published beside the version so its hash can be recomputed."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,17 @@ class History:
 
     def consecutive_pairs(self) -> list[tuple[PolicyVersion, PolicyVersion]]:
         return list(zip(self.versions, self.versions[1:], strict=False))
+
+    def compared_pairs(self) -> list[tuple[PolicyVersion, PolicyVersion]]:
+        """The pairs the site shows diffs for: consecutive versions, and every older version
+        against the current one, so a visitor who agreed to an old text sees all that changed."""
+        pairs = self.consecutive_pairs()
+        current = self.current
+        if current is not None:
+            known = {(old.id, new.id) for old, new in pairs}
+            pairs += [(old, current) for old in self.versions
+                      if old.effective < current.effective and (old.id, current.id) not in known]
+        return pairs
 
     def newest_first(self) -> list[PolicyVersion]:
         return list(reversed(self.versions))
