@@ -84,9 +84,7 @@ def record_hash(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(hashed)).hexdigest()
 
 
-def verify_chain(
-    records: Iterable[Mapping[str, Any]], *, anchor: Anchor | None = None
-) -> ChainSummary:
+def verify_chain(records: Iterable[Mapping[str, Any]], *, anchor: Anchor | None = None) -> ChainSummary:
     """Check that ``records``, in sequence order, form one unbroken chain.
 
     Each record must carry the hash of its own content, link to the previous

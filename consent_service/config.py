@@ -212,8 +212,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONSENT_ADMIN_TOKEN",
         None,
-        "Bearer token for the audit endpoints (at least 16 characters). Unset: audit "
-        "endpoints answer 404.",
+        "Bearer token for the audit endpoints (at least 16 characters). Unset: audit endpoints answer 404.",
         _admin_token,
     ),
     Setting(
@@ -233,8 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONSENT_RETENTION_DAYS",
         "1095",
-        "Days a consent record is kept; `flask consent purge` deletes older ones, leaving a "
-        "checkpoint.",
+        "Days a consent record is kept; `flask consent purge` deletes older ones, leaving a checkpoint.",
         _retention_days,
     ),
     Setting(

@@ -180,9 +180,7 @@ class Storage:
             event.listen(engine, "connect", _configure_sqlite)
             event.listen(engine, "begin", _begin_sqlite)
             return engine
-        return create_engine(
-            url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5
-        )
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
     def describe(self) -> str:
         """The URL without its password, for messages."""
@@ -273,9 +271,7 @@ class Storage:
 
     def visitor_secret_sha256(self, visitor_id: str) -> str | None:
         with self._reading() as conn:
-            return conn.execute(
-                select(visitors.c.secret_sha256).where(visitors.c.id == visitor_id)
-            ).scalar()
+            return conn.execute(select(visitors.c.secret_sha256).where(visitors.c.id == visitor_id)).scalar()
 
     def records_for_visitor(self, visitor_id: str) -> list[dict[str, Any]]:
         """The visitor's records, newest first."""
@@ -298,8 +294,12 @@ class Storage:
         if until is not None:
             statement = statement.where(consent_records.c.recorded_at < format_timestamp(until))
         with self._reading(yield_per=1000) as conn:
-            for row in conn.execute(statement):
-                yield row_to_record(row._mapping)
+            rows = conn.execute(statement)
+            try:
+                for row in rows:
+                    yield row_to_record(row._mapping)
+            finally:
+                rows.close()
 
     def verify(self) -> VerifyReport:
         """Recompute the whole chain from one snapshot and compare it with the head row."""
@@ -332,6 +332,8 @@ class Storage:
                     broken_at=broken.sequence,
                     reason=broken.reason,
                 )
+            finally:
+                rows.close()
         if head.sequence != summary.last_sequence or head.hash != summary.head:
             return VerifyReport(
                 ok=False,
@@ -356,9 +358,7 @@ class Storage:
         with self._writing() as conn:
             sequence, head_hash = _lock_head(conn)
             first_kept = conn.execute(
-                select(func.min(consent_records.c.sequence)).where(
-                    consent_records.c.recorded_at >= cutoff
-                )
+                select(func.min(consent_records.c.sequence)).where(consent_records.c.recorded_at >= cutoff)
             ).scalar()
             through = sequence if first_kept is None else first_kept - 1
             first = conn.execute(select(func.min(consent_records.c.sequence))).scalar()
@@ -370,9 +370,7 @@ class Storage:
             deleted = conn.execute(
                 delete(consent_records).where(consent_records.c.sequence <= through)
             ).rowcount
-            orphans = delete(visitors).where(
-                ~exists().where(consent_records.c.visitor_id == visitors.c.id)
-            )
+            orphans = delete(visitors).where(~exists().where(consent_records.c.visitor_id == visitors.c.id))
             visitors_deleted = conn.execute(orphans).rowcount
             checkpoint = {
                 "type": "checkpoint",
@@ -391,14 +389,10 @@ class Storage:
             _append(conn, checkpoint)
             if dry_run:
                 conn.rollback()
-        return PurgeResult(
-            deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint
-        )
+        return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint)
 
 
-_NOT_INITIALISED = (
-    "the consent database has no tables yet: run `flask --app consent_service consent init-db`"
-)
+_NOT_INITIALISED = "the consent database has no tables yet: run `flask --app consent_service consent init-db`"
 
 
 def row_to_record(row: Any) -> dict[str, Any]:
@@ -460,9 +454,7 @@ def _record_to_row(record: dict[str, Any]) -> dict[str, Any]:
 
 def _lock_head(conn: Connection) -> tuple[int, str]:
     head = conn.execute(
-        select(chain_head.c.sequence, chain_head.c.hash)
-        .where(chain_head.c.id == 1)
-        .with_for_update()
+        select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
     ).first()
     if head is None:
         raise DatabaseNotInitialised(_NOT_INITIALISED)
@@ -501,9 +493,7 @@ def _translated_errors() -> Iterator[None]:
     except DBAPIError as error:
         if _is_missing_table(error):
             raise DatabaseNotInitialised(_NOT_INITIALISED) from None
-        raise DatabaseUnavailable(
-            f"the consent database failed: {type(error.orig).__name__}"
-        ) from error
+        raise DatabaseUnavailable(f"the consent database failed: {type(error.orig).__name__}") from error
     except SQLAlchemyError as error:
         raise DatabaseUnavailable(f"the consent database failed: {type(error).__name__}") from error
 
