@@ -1,0 +1,132 @@
+"""Security headers on every response, CORS for configured origins, the rate limit.
+
+Three Content-Security-Policies: the site's pages are built by MkDocs Material,
+which needs inline scripts and styles; the consent-log page is ours and needs
+neither; the API serves only JSON and allows nothing at all.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .errors import ApiError
+
+SITE_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+HSTS = "max-age=31536000"
+
+CORS_PREFIX = "/api/v1/"
+NO_CORS_PREFIX = "/api/v1/audit/"
+RATE_LIMITED_ENDPOINTS = ("api.record_consent", "log.withdraw")
+
+
+def use_page_csp() -> None:
+    """Mark the current response as one of our own pages (no inline code needed)."""
+    g.consent_csp = PAGE_CSP
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_origin)
+    app.after_request(_add_headers)
+
+
+def init_rate_limit(app: Flask) -> Limiter | None:
+    """Limit recording choices per client (``CONSENT_RATE_LIMIT``), or nothing when off."""
+    rate = app.config["CONSENT_RATE_LIMIT"]
+    if rate is None:
+        return None
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri=app.config["CONSENT_RATE_LIMIT_STORAGE"],
+        headers_enabled=True,
+        swallow_errors=True,
+    )
+    shared = limiter.shared_limit(rate, scope="record-consent")
+    for endpoint in RATE_LIMITED_ENDPOINTS:
+        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+    return limiter
+
+
+def _origin_allowed(origin: str, app_origins: tuple[str, ...]) -> bool:
+    return origin.lower() in app_origins
+
+
+def _same_origin(origin: str) -> bool:
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def _cors_applies() -> bool:
+    return request.path.startswith(CORS_PREFIX) and not request.path.startswith(NO_CORS_PREFIX)
+
+
+def _check_origin() -> Response | None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    allowed = _origin_allowed(origin, current_app.config["CONSENT_ALLOWED_ORIGINS"])
+    if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+        if not (allowed and _cors_applies()):
+            raise ApiError(
+                "origin_not_allowed",
+                f"Origin {origin} may not call this API; the operator can add it to CONSENT_ALLOWED_ORIGINS.",
+                status=403,
+            )
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not (
+        _same_origin(origin) or (allowed and _cors_applies())
+    ):
+        raise ApiError(
+            "origin_not_allowed",
+            f"Requests from {origin} may not change anything here.",
+            status=403,
+        )
+    return None
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in COMMON_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.path.startswith("/api/"):
+        csp = API_CSP
+        if "Cache-Control" not in response.headers:
+            response.cache_control.no_store = True
+    else:
+        csp = g.get("consent_csp", SITE_CSP)
+    response.headers.setdefault("Content-Security-Policy", csp)
+    origin = request.headers.get("Origin")
+    if origin and _cors_applies() and _origin_allowed(origin, current_app.config["CONSENT_ALLOWED_ORIGINS"]):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.vary.add("Origin")
+    elif _cors_applies():
+        response.vary.add("Origin")
+    return response
