@@ -1,0 +1,154 @@
+"""A visitor's own consent log: JSON at ``/api/v1/me/consents``, HTML at ``/consent-log``.
+
+The visitor is identified by the ``ps_visitor`` cookie or a bearer credential,
+never by anything in the URL, so one visitor cannot ask for another's log.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
+
+from .choice import check_choice
+from .credentials import authenticate, presented_credential, unauthorized
+from .errors import ApiError
+from .i18n import format_moment
+from .policy import PolicyCatalog, PolicyVersion, SiteNotBuilt
+from .security import use_page_csp
+from .services import services
+from .storage import parse_timestamp
+
+PAGE_PATHS = {"sv": "/consent-log", "en": "/en/consent-log"}
+HOME_PATHS = {"sv": "/", "en": "/en/"}
+LANGUAGE_NAMES = {"sv": "svenska", "en": "English"}
+
+bp = Blueprint("log", __name__)
+
+
+@bp.get("/api/v1/me/consents")
+def my_consents() -> Response:
+    credential, _ = presented_credential(request)
+    visitor_id = authenticate(services().storage, credential)
+    if visitor_id is None:
+        raise unauthorized()
+    response = jsonify({"visitor": visitor_id, "records": services().storage.records_for_visitor(visitor_id)})
+    response.cache_control.no_store = True
+    response.vary.update(("Cookie", "Authorization"))
+    return response
+
+
+@bp.get("/consent-log", defaults={"language": "sv"})
+@bp.get("/en/consent-log", defaults={"language": "en"})
+def page(language: str) -> Response:
+    g.language = language
+    use_page_csp()
+    svc = services()
+    visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
+    records = svc.storage.records_for_visitor(visitor_id) if visitor_id else []
+    try:
+        catalog: PolicyCatalog | None = svc.site.catalog()
+    except SiteNotBuilt:
+        catalog = None
+    current = catalog.in_effect(svc.today()) if catalog else None
+    withdraw_body = _withdraw_body(current, language) if visitor_id else None
+    html = render_template(
+        "consent_log.html",
+        language=language,
+        page_paths=PAGE_PATHS,
+        home=HOME_PATHS[language],
+        stylesheets=svc.site.stylesheets(),
+        visitor_id=visitor_id,
+        records=[_present(record, language, catalog) for record in records],
+        current=current,
+        current_url=_version_url(current.id, language) if current else None,
+        withdraw=json.dumps(withdraw_body, sort_keys=True) if withdraw_body else None,
+        withdrawn=request.args.get("withdrawn") == "1",
+    )
+    response = Response(html, mimetype="text/html")
+    response.cache_control.no_store = True
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/consent-log/", defaults={"language": "sv"})
+@bp.get("/en/consent-log/", defaults={"language": "en"})
+def page_with_slash(language: str) -> Response:
+    return redirect(PAGE_PATHS[language], code=308)
+
+
+@bp.post("/consent-log", defaults={"language": "sv"})
+@bp.post("/en/consent-log", defaults={"language": "en"})
+def withdraw(language: str) -> Response:
+    """The no-JavaScript way to withdraw: a plain form post from the log page.
+
+    The ``ps_visitor`` cookie is SameSite=Lax, so another site's form cannot
+    carry it here; without it there is nothing to withdraw."""
+    if request.form.get("action") != "withdraw":
+        raise ApiError("invalid_value", "action must be withdraw.", field="action")
+    svc = services()
+    visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
+    if visitor_id is None:
+        return redirect(PAGE_PATHS[language], code=303)
+    current = svc.site.catalog().in_effect(svc.today())
+    body = _withdraw_body(current, language)
+    if body is None:
+        raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
+    choice = check_choice(body, svc.site.catalog(), svc.today())
+    svc.storage.append_consent(choice, visitor_id=visitor_id)
+    response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
+    response.delete_cookie("ps_consent", path="/")
+    return response
+
+
+def _version_url(version_id: str, language: str) -> str:
+    prefix = "" if language == "sv" else f"/{language}"
+    return f"{prefix}/versions/{version_id}/"
+
+
+def _withdraw_body(version: PolicyVersion | None, language: str) -> dict[str, Any] | None:
+    """A withdraw choice for ``version`` as the API expects it: only required categories."""
+    if version is None or version.inventory is None:
+        return None
+    edition = version.editions.get(language) or next(iter(version.editions.values()), None)
+    if edition is None:
+        return None
+    shown = language if language in version.editions else next(iter(version.editions))
+    return {
+        "action": "withdraw",
+        "categories": {c: c in version.inventory.required for c in version.inventory.categories},
+        "policy": {"version": version.id, "language": shown, "sha256": edition.sha256},
+        "inventory": version.inventory.sha256,
+        "source": "settings",
+    }
+
+
+def _present(record: dict[str, Any], language: str, catalog: PolicyCatalog | None) -> dict:
+    moment = parse_timestamp(record["recorded_at"])
+    policy = record["policy"]
+    version = catalog.get(policy["version"]) if catalog else None
+    edition = version.editions.get(policy["language"]) if version else None
+    return {
+        "sequence": record["sequence"],
+        "iso": moment.isoformat().replace("+00:00", "Z"),
+        "when": format_moment(moment, language, services().timezone),
+        "action": record["action"],
+        "source": record["source"],
+        "categories": sorted(record["categories"].items(), key=_category_order(version)),
+        "version": policy["version"],
+        "version_title": edition.title if edition else "",
+        "version_url": _version_url(policy["version"], policy["language"]),
+        "version_language": LANGUAGE_NAMES.get(policy["language"], policy["language"]),
+        "hash": record["hash"],
+    }
+
+
+def _category_order(version: PolicyVersion | None):
+    order = list(version.inventory.categories) if version and version.inventory else []
+
+    def key(item: tuple[str, bool]) -> tuple[int, str]:
+        name = item[0]
+        return (order.index(name) if name in order else len(order), name)
+
+    return key
