@@ -1,0 +1,104 @@
+"""A throwaway PostgreSQL server for tests and benchmarks (Debian's postgresql package).
+
+``initdb`` into a temporary directory, ``pg_ctl start`` on 127.0.0.1 with a free
+port and a private socket directory, ``pg_ctl stop`` and delete it all at the end.
+``initdb`` refuses to run as root, so as root every command runs as the
+``postgres`` user through ``runuser``, with directories that user owns.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL server binaries here, or the server would not start."""
+
+
+def find_bindir() -> Path | None:
+    """The newest ``/usr/lib/postgresql/<version>/bin`` with initdb, or initdb on PATH."""
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+    )
+    if candidates:
+        return Path(candidates[-1]).parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).parent if on_path else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self, bindir: Path | None = None) -> None:
+        found = bindir or find_bindir()
+        if found is None:
+            raise PostgresUnavailable("PostgreSQL server binaries not found: apt-get install -y postgresql")
+        self.bindir = found
+        self.directory: Path | None = None
+        self.port: int | None = None
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    def start(self) -> PostgresServer:
+        self.directory = Path(tempfile.mkdtemp(prefix="consent-pg-", dir="/tmp"))
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        data = self.directory / "data"
+        result = self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        if result.returncode != 0:
+            raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()}")
+        for _attempt in range(3):
+            self.port = free_port()
+            options = f"-k {self.directory} -p {self.port} -c listen_addresses=127.0.0.1"
+            result = self._run(
+                "pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(self.directory / "log"),
+                "-w",
+                "-o",
+                options,
+                "start",
+            )
+            if result.returncode == 0:
+                return self
+        log = (self.directory / "log").read_text(errors="replace")[-2000:]
+        raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr.strip()}\n{log}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if self.directory is None:
+            return
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory = None

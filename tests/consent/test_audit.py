@@ -1,0 +1,201 @@
+"""Auditor access: export and verify, behind CONSENT_ADMIN_TOKEN; tampering is detected."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from consent_service.chain import GENESIS_HASH, record_hash
+
+
+@pytest.fixture
+def four_choices(client, make_body):
+    """Four choices from two visitors; returns their 201 answers in order."""
+    other = client.application.test_client()
+    browsers = [(client, "accept_all"), (client, "custom"), (other, "reject_all"), (other, "withdraw")]
+    return [browser.post("/api/v1/consents", json=make_body(kind)).get_json() for browser, kind in browsers]
+
+
+def export_lines(client, admin_headers, query=""):
+    response = client.get(f"/api/v1/audit/export{query}", headers=admin_headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+
+
+def tamper(storage, *statements: str) -> None:
+    with storage.engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+
+def test_audit_endpoints_are_off_without_an_admin_token(make_app):
+    app = make_app(CONSENT_ADMIN_TOKEN="")
+    client = app.test_client()
+    for path in ("/api/v1/audit/export", "/api/v1/audit/verify"):
+        response = client.get(path, headers={"Authorization": "Bearer anything-at-all-123456"})
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "audit_disabled"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer wrong-token-0123456789abcdef", "Basic dGVzdDp0ZXN0", "Bearer "],
+)
+def test_audit_endpoints_refuse_a_missing_or_wrong_token(client, header):
+    headers = {"Authorization": header} if header else {}
+    for path in ("/api/v1/audit/export", "/api/v1/audit/verify"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_export_streams_every_record_as_ndjson_in_sequence_order(client, admin_headers, four_choices):
+    response = client.get("/api/v1/audit/export", headers=admin_headers)
+    assert response.mimetype == "application/x-ndjson"
+    assert response.is_streamed
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert [line["sequence"] for line in lines] == [1, 2, 3, 4]
+    assert [line["hash"] for line in lines] == [answer["hash"] for answer in four_choices]
+    assert set(lines[0]) == {
+        "type",
+        "id",
+        "visitor",
+        "recorded_at",
+        "sequence",
+        "prev_hash",
+        "hash",
+        "action",
+        "categories",
+        "policy",
+        "inventory",
+        "source",
+    }
+    assert lines[0]["type"] == "consent"
+
+
+def test_an_auditor_can_recompute_every_hash_from_the_export_alone(client, admin_headers, four_choices):
+    previous = GENESIS_HASH
+    for line in export_lines(client, admin_headers):
+        assert line["prev_hash"] == previous
+        assert record_hash(line) == line["hash"]
+        previous = line["hash"]
+
+
+def test_export_filters_by_from_and_to_dates(client, admin_headers, four_choices, storage):
+    tamper(
+        storage,
+        "UPDATE consent_records SET recorded_at = '2026-01-10T12:00:00.000000Z' WHERE sequence = 1",
+    )
+
+    def sequences(query):
+        return [r["sequence"] for r in export_lines(client, admin_headers, query)]
+
+    assert sequences("?from=2026-01-10&to=2026-01-10") == [1]
+    assert 1 not in sequences("?from=2026-01-11")
+    assert sequences("?to=2026-01-09") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?from=yesterday", "from"),
+        ("?to=2026-13-01", "to"),
+        ("?from=20260101", "from"),
+        ("?from=2026-02-01&to=2026-01-01", "from"),
+        ("?format=xml", "format"),
+    ],
+)
+def test_export_refuses_bad_parameters(client, admin_headers, query, field):
+    response = client.get(f"/api/v1/audit/export{query}", headers=admin_headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == field
+
+
+def test_export_as_csv(client, admin_headers, four_choices):
+    response = client.get("/api/v1/audit/export?format=csv", headers=admin_headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [int(row["sequence"]) for row in rows] == [1, 2, 3, 4]
+    assert rows[0]["action"] == "accept_all"
+    assert json.loads(rows[0]["categories"]) == {"media": True, "necessary": True, "statistics": True}
+    assert rows[1]["hash"] == four_choices[1]["hash"]
+
+
+def test_verify_reports_an_intact_chain(client, admin_headers, four_choices):
+    response = client.get("/api/v1/audit/verify", headers=admin_headers)
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": True, "records": 4, "head": four_choices[-1]["hash"]}
+
+
+def test_verify_of_an_empty_database(client, admin_headers):
+    assert client.get("/api/v1/audit/verify", headers=admin_headers).get_json() == {
+        "ok": True,
+        "records": 0,
+        "head": GENESIS_HASH,
+    }
+
+
+TAMPERING = {
+    "edited": (["UPDATE consent_records SET action = 'reject_all' WHERE sequence = 2"], 2),
+    "edited categories": (
+        [
+            """UPDATE consent_records SET categories = '{"media":false,"necessary":true,"statistics":false}'
+            WHERE sequence = 1"""
+        ],
+        1,
+    ),
+    "re-dated": (
+        ["UPDATE consent_records SET recorded_at = '2025-01-01T00:00:00.000000Z' WHERE sequence = 3"],
+        3,
+    ),
+    "reassigned to another visitor": (
+        [
+            "UPDATE consent_records SET visitor_id ="
+            " (SELECT visitor_id FROM consent_records WHERE sequence = 4) WHERE sequence = 2"
+        ],
+        2,
+    ),
+    "deleted": (["DELETE FROM consent_records WHERE sequence = 2"], 2),
+    "first deleted": (["DELETE FROM consent_records WHERE sequence = 1"], 1),
+    "last deleted": (["DELETE FROM consent_records WHERE sequence = 4"], 4),
+    "reordered": (
+        [
+            "UPDATE consent_records SET sequence = -2 WHERE sequence = 2",
+            "UPDATE consent_records SET sequence = 2 WHERE sequence = 3",
+            "UPDATE consent_records SET sequence = 3 WHERE sequence = -2",
+        ],
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", TAMPERING)
+def test_verify_names_the_first_broken_sequence(client, admin_headers, storage, four_choices, kind):
+    statements, broken_at = TAMPERING[kind]
+    tamper(storage, *statements)
+    response = client.get("/api/v1/audit/verify", headers=admin_headers)
+    assert response.status_code == 409
+    report = response.get_json()
+    assert report["ok"] is False
+    assert report["broken_at"] == broken_at
+    assert report["reason"]
+
+
+@pytest.mark.parametrize("kind", ["edited", "deleted", "reordered"])
+def test_the_cli_verify_exits_1_on_a_broken_chain(runner, storage, four_choices, kind):
+    statements, broken_at = TAMPERING[kind]
+    tamper(storage, *statements)
+    result = runner.invoke(args=["consent", "verify"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout.splitlines()[0])["broken_at"] == broken_at
+
+
+def test_the_cli_verify_exits_0_on_an_intact_chain(runner, four_choices):
+    result = runner.invoke(args=["consent", "verify"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"ok": True, "records": 4, "head": four_choices[-1]["hash"]}
