@@ -4,6 +4,9 @@ One inventory feeds both the policy's cookie table and the banner, so they canno
 banner asks about exactly the categories the policy text lists, and every choice it records names
 the policy version and the hashes of the text and inventory that were shown.
 
+The theme renders the banner's markup from this configuration (so the texts are in the page and
+the script stays small) and emits it as JSON for ``theme/javascripts/consent.js``.
+
 Pure: no MkDocs import.
 """
 
@@ -12,21 +15,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from policy_site.versions import History
+from babel.lists import format_list
+
+from policy_site.i18n import BABEL_LOCALES
+from policy_site.versions import LANGUAGES, History
 
 CONSENT_ENDPOINT = "/api/v1/consents"
 REPROMPT_DAYS = 365
-"""Ask again after 12 months, the lifetime the policy text gives the ``ps_consent`` cookie."""
+"""Ask again after 12 months: the lifetime the policy text gives the ``ps_consent`` cookie, within
+the 13 months that supervisory authorities accept for a consent cookie (see README)."""
+
+CONSENT_LOG_PATHS = {"sv": "/consent-log", "en": "/en/consent-log"}
+SETTINGS_PAGE = "cookie-settings/"
+"""Hand-written page (``docs/cookie-settings.md``) that the settings link leads to without JS."""
 
 
 def banner_config(
     history: History, lang: str, _: Callable[[str], str], url_for: Callable[[str, str], str]
 ) -> dict[str, Any] | None:
-    """What the banner script needs on a page in ``lang``; ``None`` if nothing needs consent."""
+    """What the banner needs on a page in ``lang``; ``None`` if nothing needs consent.
+
+    ``categories``, ``policy`` and ``inventory`` are what a recorded choice refers to;
+    ``texts`` are the banner's own words in ``lang``.
+    """
     current = history.current
     if current is None or current.inventory is None:
         return None
     inventory = current.inventory
+    categories = [
+        {
+            "id": category.id,
+            "required": category.required,
+            "title": category.title[lang],
+            "description": category.description[lang],
+            "cookies": [
+                {"name": cookie.name, "provider": cookie.provider[lang],
+                 "purpose": cookie.purpose[lang], "duration": cookie.duration[lang]}
+                for cookie in category.cookies
+            ],
+        }
+        for category in inventory.categories
+    ]
+    optional = [category["title"] for category in categories if not category["required"]]
+    policy_url = "/" + url_for(current.id, lang)
     return {
         "lang": lang,
         "endpoint": CONSENT_ENDPOINT,
@@ -35,21 +66,41 @@ def banner_config(
             "version": current.id,
             "language": lang,
             "sha256": current.text(lang).sha256,
-            "url": "/" + url_for(current.id, lang),
+            "url": policy_url,
         },
         "inventory": inventory.sha256,
-        "categories": [
-            {
-                "id": category.id,
-                "required": category.required,
-                "title": category.title[lang],
-                "description": category.description[lang],
-                "cookies": [
-                    {"name": cookie.name, "provider": cookie.provider[lang],
-                     "purpose": cookie.purpose[lang], "duration": cookie.duration[lang]}
-                    for cookie in category.cookies
-                ],
-            }
-            for category in inventory.categories
-        ],
+        "categories": categories,
+        "texts": _texts(_, optional, lang),
+        "links": {
+            "cookies": policy_url + "#cookies",
+            "consent_log": CONSENT_LOG_PATHS[lang],
+            "settings_page": ("" if lang == LANGUAGES[0] else f"{lang}/") + SETTINGS_PAGE,
+        },
+    }
+
+
+def _texts(_: Callable[[str], str], optional: list[str], lang: str) -> dict[str, str]:
+    listed = format_list(optional, locale=BABEL_LOCALES[lang]) if optional else ""
+    return {
+        "title": _("Cookies on this site"),
+        "intro": _("We use the cookies this site needs to remember your choice. With your consent "
+                   "we also use cookies for: %(categories)s. You choose, and you can change your "
+                   "choice at any time through “Cookie settings” at the bottom of every page.")
+        % {"categories": listed},
+        "more": _("How we use cookies"),
+        "gpc": _("Your browser sends the Global Privacy Control signal, so we have switched off "
+                 "every optional category. You can still switch them on in the settings."),
+        "accept_all": _("Accept all"),
+        "reject_all": _("Reject all"),
+        "settings": _("Settings"),
+        "settings_title": _("Cookie settings"),
+        "settings_intro": _("Choose which categories you allow. Strictly necessary cookies are "
+                            "always active. You can change your choice at any time."),
+        "always_active": _("always active"),
+        "cookies_used": _("Cookies in this category"),
+        "provider": _("Provider"),
+        "duration": _("Storage period"),
+        "consent_log": _("Your consent log"),
+        "save": _("Save my choices"),
+        "close": _("Close"),
     }
