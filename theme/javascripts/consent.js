@@ -1,0 +1,203 @@
+/* Cookie banner: see theme/README-banner.md. No dependency, no third-party request. */
+(() => {
+  const d = document;
+  const config = d.getElementById("ps-consent-config");
+  const box = d.getElementById("ps-consent");
+  if (!config || !box) return;
+  const C = JSON.parse(config.textContent);
+  const first = d.getElementById("ps-consent-first");
+  const form = d.getElementById("ps-consent-settings");
+  const QUEUE = "ps_consent_queue";
+  const optional = C.categories.filter((c) => !c.required).map((c) => c.id);
+  let opener = null;
+  let fromLink = false;
+
+  // The choice: {c: accepted category ids, v: policy version, i: inventory hash, t: ms, s: source}.
+  // It counts only for the inventory it was made for and for reprompt_days.
+  const read = () => {
+    try {
+      const s = JSON.parse(decodeURIComponent(d.cookie.match(/(?:^|; )ps_consent=([^;]*)/)[1]));
+      return s.i === C.inventory && Date.now() - s.t < C.reprompt_days * 864e5 ? s : null;
+    } catch (e) {
+      return null;
+    }
+  };
+  let state = read();
+  const accepted = (id) => !!state && state.c.includes(id);
+
+  const api = {
+    get: () =>
+      state && {
+        categories: Object.fromEntries(C.categories.map((c) => [c.id, c.required || accepted(c.id)])),
+        policy: state.v,
+        inventory: state.i,
+        time: new Date(state.t).toISOString(),
+        source: state.s,
+      },
+    allowed: (id) => C.categories.some((c) => c.id === id && (c.required || accepted(id))),
+    open: () => show(true),
+  };
+  window.psConsent = api;
+
+  const activate = () => {
+    d.querySelectorAll('script[type="text/plain"][data-category]').forEach((s) => {
+      if (!accepted(s.dataset.category)) return;
+      const n = d.createElement("script");
+      for (const a of s.attributes) if (a.name !== "type") n.setAttribute(a.name, a.value);
+      if (s.dataset.src) n.src = s.dataset.src;
+      n.async = false;
+      n.text = s.text;
+      s.replaceWith(n);
+    });
+    d.querySelectorAll("iframe[data-src][data-category]").forEach((f) => {
+      if (accepted(f.dataset.category) && !f.src) f.src = f.dataset.src;
+    });
+  };
+
+  // Delete cookies of categories that are not accepted: the exact name or name.* (as Matomo
+  // names them), on path / for the host and each parent domain.
+  const purge = () => {
+    const h = location.hostname.split(".");
+    const domains = [""].concat(h.slice(0, -1).map((_, i) => "; domain=" + h.slice(i).join(".")));
+    const names = d.cookie.split("; ").map((c) => c.split("=")[0]);
+    C.categories.forEach((c) => {
+      if (c.required || accepted(c.id)) return;
+      c.cookies.forEach((k) =>
+        names.forEach((n) => {
+          if (n === k.name || n.startsWith(k.name + "."))
+            domains.forEach((dom) => (d.cookie = n + "=; max-age=0; path=/" + dom));
+        }),
+      );
+    });
+  };
+
+  // Choices wait in localStorage until the service has answered; one sender at a time across
+  // tabs, each removed only after the service has stored it (or refused it for good).
+  const load = () => {
+    try {
+      return JSON.parse(localStorage.getItem(QUEUE)) || [];
+    } catch (e) {
+      return [];
+    }
+  };
+  const save = (q) => {
+    try {
+      q.length ? localStorage.setItem(QUEUE, JSON.stringify(q)) : localStorage.removeItem(QUEUE);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  };
+  const post = (body) =>
+    fetch(C.endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  const flush = () => {
+    const run = async () => {
+      for (let q = load(); q.length; q = load()) {
+        let r;
+        try {
+          r = await post(q[0].b);
+        } catch (e) {
+          return;
+        }
+        if (r.status >= 500 || r.status === 429 || r.status === 408) return;
+        save(load().filter((x) => x.id !== q[0].id));
+      }
+    };
+    return navigator.locks ? navigator.locks.request(QUEUE, run) : run();
+  };
+
+  const choose = (list, source) => {
+    const cats = {};
+    C.categories.forEach((c) => (cats[c.id] = c.required || list.includes(c.id)));
+    if (state && optional.every((id) => cats[id] === accepted(id))) return hide();
+    const on = optional.filter((id) => cats[id]).length;
+    const action =
+      on === optional.length ? "accept_all" : on ? "custom" : optional.some(accepted) ? "withdraw" : "reject_all";
+    state = { c: Object.keys(cats).filter((k) => cats[k]), v: C.policy.version, i: C.inventory, t: Date.now(), s: source };
+    d.cookie =
+      "ps_consent=" + encodeURIComponent(JSON.stringify(state)) + "; max-age=" + C.reprompt_days * 86400 +
+      "; path=/; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
+    purge();
+    activate();
+    const body = {
+      action,
+      categories: cats,
+      policy: { version: C.policy.version, language: C.policy.language, sha256: C.policy.sha256 },
+      inventory: C.inventory,
+      source,
+    };
+    save(load().concat({ id: Date.now() + "-" + Math.random(), b: body })) ? flush() : post(body).catch(() => {});
+    hide();
+    d.dispatchEvent(new CustomEvent("ps-consent-change", { detail: api.get() }));
+  };
+
+  const view = (settings) => {
+    first.hidden = settings;
+    form.hidden = !settings;
+    if (settings) {
+      for (const id of optional) form.elements[id].checked = accepted(id);
+      d.getElementById("ps-consent-settings-title").focus();
+    }
+  };
+  const show = (settings) => {
+    opener = d.activeElement;
+    fromLink = settings;
+    box.hidden = false;
+    box.focus({ preventScroll: true });
+    view(settings);
+  };
+  const hide = () => {
+    box.hidden = true;
+    if (opener && opener.focus && opener !== d.body) opener.focus();
+  };
+  // Escape and Close leave without choosing: from the settings back to the first layer while
+  // no choice has been made, otherwise out of the dialog.
+  const back = () => {
+    if (!form.hidden && !fromLink && !state) {
+      view(false);
+      first.querySelector('[data-ps="settings"]').focus();
+    } else hide();
+  };
+
+  box.addEventListener("click", (e) => {
+    const a = e.target.closest("[data-ps]");
+    const source = form.hidden ? "banner" : "settings";
+    if (!a || a.type === "submit") return;
+    a.dataset.ps === "accept" ? choose(optional, source)
+      : a.dataset.ps === "reject" ? choose([], source)
+      : a.dataset.ps === "settings" ? view(true)
+      : back();
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    choose(optional.filter((id) => form.elements[id].checked), "settings");
+  });
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      back();
+    }
+  });
+  d.addEventListener("click", (e) => {
+    if (e.target.closest("[data-ps-open]")) {
+      e.preventDefault();
+      show(true);
+    }
+  });
+  // While open, the page gets room below so none of it stays hidden behind the banner.
+  new ResizeObserver(() => (d.body.style.paddingBottom = box.hidden ? "" : box.offsetHeight + "px")).observe(box);
+
+  purge();
+  if (load().length) flush();
+  if (state) activate();
+  else if (navigator.globalPrivacyControl === true) {
+    choose([], "gpc");
+    d.getElementById("ps-consent-gpc").hidden = false;
+    show(false);
+  } else show(false);
+})();
