@@ -21,9 +21,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from policy_site import banner
+from policy_site import banner, feeds
 from policy_site import diff as diff_module
-from policy_site import feeds
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
 from policy_site.i18n import LANGUAGE_NAMES, load_translations, long_date
 from policy_site.sources import PolicySources

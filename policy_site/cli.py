@@ -1,0 +1,339 @@
+"""``policy-site``: the legal editors' and auditors' commands.
+
+Each command is a thin shell over the pure modules the site is built from (sources, lock, Art. 13
+checklist, diff, audit), so what the terminal says and what the site shows cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+from markupsafe import escape
+
+from policy_site import art13, diff, lock
+from policy_site.config import AsOfError, resolve_as_of
+from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, substitute
+from policy_site.i18n import load_translations
+from policy_site.pages import SiteContent
+from policy_site.sources import PolicySources, Problem, SourceError, load_sources, split_front_matter
+from policy_site.versions import LANGUAGES, History, PolicyVersion
+
+EXIT_CODES = """\b
+Exit codes:
+  0  everything is fine
+  1  problems were found (each printed as file:line: message)
+  2  the command was used wrongly (unknown option, missing argument)"""
+
+SUMMARY_PLACEHOLDER = "PLACEHOLDER: describe what changed in this version"
+
+
+class Project:
+    """Where the sources are, and the as-of date every command judges status by."""
+
+    def __init__(self, root: Path, sources: str) -> None:
+        self.root = root
+        self.sources_dir = root / sources
+
+    @property
+    def as_of(self) -> date:
+        try:
+            return resolve_as_of(None)
+        except AsOfError as error:
+            raise click.UsageError(str(error)) from None
+
+    def show(self, path: Path) -> str:
+        return os.path.relpath(path, Path.cwd())
+
+    def load(self) -> PolicySources:
+        """Validated sources, or every problem printed and exit code 1."""
+        try:
+            return load_sources(self.sources_dir)
+        except SourceError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            raise SystemExit(1) from None
+
+
+pass_project = click.make_pass_decorator(Project)
+
+
+@click.group(epilog=EXIT_CODES)
+@click.option("--project", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Folder holding mkdocs.yml and the policy sources.")
+@click.option("--sources", default="policy_src", show_default=True,
+              help="Sources folder inside the project.")
+@click.pass_context
+def main(ctx: click.Context, root: Path, sources: str) -> None:
+    """Write, check, compare and audit the versioned privacy policy.
+
+    Dates are judged as of today, or as of $POLICY_AS_OF (YYYY-MM-DD) when set.
+    """
+    ctx.obj = Project(root.resolve(), sources)
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--effective", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Day the new version takes legal effect (YYYY-MM-DD).")
+@click.option("--published", type=click.DateTime(["%Y-%m-%d"]),
+              help="Day it is made public; default today.")
+@click.option("--change-type", type=click.Choice(["material", "editorial"]), default="material",
+              show_default=True, help="material changes are announced and ask visitors again.")
+@pass_project
+def new(project: Project, effective, published, change_type: str) -> None:
+    """Start the next version as a copy of the latest one, in every language.
+
+    Creates versions/<effective>/ with sv.md, en.md (and cookies.yml when the latest version has
+    one) and fills in the front matter. Write what changed in `summary`, edit the text, then run
+    `policy-site preview` and `policy-site check`.
+    """
+    sources = project.load()
+    effective = effective.date()
+    published = published.date() if published else project.as_of
+    latest = max(sources.versions, key=lambda v: v.effective, default=None)
+    if latest is not None and effective <= latest.effective:
+        raise click.UsageError(f"--effective {effective} must be after every existing version "
+                               f"(the latest takes effect on {latest.effective})")
+    if published > effective:
+        raise click.UsageError(f"--published {published} is after --effective {effective}")
+    folder = project.sources_dir / "versions" / effective.isoformat()
+    folder.mkdir(parents=True)
+    if latest is not None:
+        source_folder = project.sources_dir / "versions" / latest.id
+        for lang in LANGUAGES:
+            raw = (source_folder / f"{lang}.md").read_bytes()
+            _, body, _ = split_front_matter(raw)  # type: ignore[misc]
+            front = _front_matter(effective, published, change_type, latest.text(lang).title)
+            (folder / f"{lang}.md").write_bytes(front + body)
+        inventory = source_folder / "cookies.yml"
+        if inventory.is_file():
+            (folder / "cookies.yml").write_bytes(inventory.read_bytes())
+    _update_lock(project, sources)
+    click.echo(f"Created {project.show(folder)}/ from version {latest.id if latest else '-'}.")
+    click.echo("Next: write `summary` in each language, edit the text, then run "
+               "`policy-site preview` and `policy-site check`.")
+
+
+@main.command(name="lock", epilog=EXIT_CODES)
+@pass_project
+def lock_command(project: Project) -> None:
+    """Record the hashes of every version now in effect in versions.lock.
+
+    Run it when a version takes effect (the site's daily build is a good moment) and commit the
+    lock file. Existing entries are never rewritten: `check` reports a changed version instead.
+    """
+    sources = project.load()
+    added = _update_lock(project, sources)
+    click.echo(f"{project.show(project.sources_dir / lock.LOCK_FILE)}: "
+               + (f"locked {', '.join(added)}" if added else "already up to date"))
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--verbose", "-v", is_flag=True, help="Also list where each Art. 13 item is covered.")
+@click.option("--no-build", is_flag=True, help="Skip the full `mkdocs build --strict` at the end.")
+@pass_project
+def check(project: Project, verbose: bool, no_build: bool) -> None:
+    """Check everything before publishing.
+
+    \b
+    - everything `mkdocs build --strict` validates (front matter, dates, ids, inventory, links);
+    - history is immutable: versions in effect match versions.lock;
+    - translations stay aligned: the same sections, in the same order, in every language;
+    - GDPR Art. 13: each required item, per version and language. Missing items are errors for
+      versions not yet in effect, information for versions already in effect;
+    - no placeholders remain for versions not yet in effect.
+    """
+    sources = project.load()
+    as_of = project.as_of
+    errors: list[Problem] = []
+    try:
+        current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
+    except lock.LockError as error:
+        raise click.ClickException(str(error)) from None
+    errors += lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
+    errors += _art13_report(project, sources, as_of, verbose)
+    errors += _placeholder_problems(project, sources, as_of)
+    for problem in errors:
+        click.echo(str(problem), err=True)
+    built = no_build or _strict_build(project)
+    if errors or not built:
+        count = len(errors) + (0 if built else 1)
+        click.echo(f"check: {count} problem(s)", err=True)
+        raise SystemExit(1)
+    click.echo("check: all good")
+
+
+@main.command(name="diff", epilog=EXIT_CODES)
+@click.argument("old")
+@click.argument("new")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
+@click.option("--format", "output", type=click.Choice(["text", "html"]), default="text",
+              show_default=True)
+@click.option("--color/--no-color", default=None,
+              help="Colour the text diff; default: when writing to a terminal.")
+@pass_project
+def diff_command(project: Project, old: str, new: str, lang: str, output: str,
+                 color: bool | None) -> None:
+    """Show what changed between two versions (ids are effective dates, YYYY-MM-DD).
+
+    The same section-aware word diff as the site's /diff/ pages. Without colour, removed words
+    are shown as [-words-] and added ones as {+words+}.
+    """
+    sources = project.load()
+    content = SiteContent(sources, date.max)
+    versions = {v.id: v for v in sources.versions}
+    for version_id in (old, new):
+        if version_id not in versions:
+            raise click.UsageError(f"no version {version_id}; versions: {', '.join(sorted(versions))}")
+    comparison = diff.diff_documents(content.reader_text(versions[old], lang),
+                                     content.reader_text(versions[new], lang))
+    gettext = load_translations(lang).gettext
+    if output == "html":
+        click.echo(_html_document(project, lang, f"{old}..{new}", diff.render_html(comparison, gettext)))
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(diff.render_text(comparison, color=use_color, _=gettext), color=use_color)
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@pass_project
+def preview(project: Project, dev_addr: str) -> None:
+    """Serve the site locally and rebuild it whenever a source file is saved."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", dev_addr]
+    raise SystemExit(subprocess.call(command, cwd=project.root, env=env))
+
+
+@main.command(name="audit", epilog=EXIT_CODES)
+@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A built copy of the published site (with versions.json).")
+def audit_command(export: Path, site: Path) -> None:
+    """Verify a consent export offline against a published site.
+
+    Checks the hash chain (edited, deleted and reordered records are each named by sequence
+    number) and that every choice points at a policy text and cookie inventory the site
+    published, then summarises the records by action and policy version.
+    """
+    from policy_site import audit
+
+    try:
+        report = audit.audit(audit.read_export(export), audit.read_manifest(site))
+    except audit.ExportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"records: {report.records}")
+    for title, counter in (("by action", report.by_action), ("by policy version", report.by_version)):
+        click.echo(f"{title}: " + ", ".join(f"{key} {count}" for key, count in sorted(counter.items())))
+    for label, record in (("first", report.first), ("last", report.last)):
+        if record is not None:
+            click.echo(f"{label}: sequence {record.get('sequence')} at {record.get('recorded_at')}")
+    for problem in report.problems:
+        click.echo(f"{export}: {problem}", err=True)
+    if not report.ok:
+        click.echo(f"audit: {len(report.problems)} problem(s)", err=True)
+        raise SystemExit(1)
+    click.echo("audit: the chain is intact and every record matches a published version")
+
+
+def _front_matter(effective: date, published: date, change_type: str, title: str) -> bytes:
+    return (f"---\neffective: {effective}\npublished: {published}\nchange_type: {change_type}\n"
+            f"title: {json.dumps(title, ensure_ascii=False)}\n"
+            f"summary: \"{SUMMARY_PLACEHOLDER}\"\n---\n").encode()
+
+
+def _update_lock(project: Project, sources: PolicySources) -> list[str]:
+    path = project.sources_dir / lock.LOCK_FILE
+    try:
+        before = lock.read_lock(path)
+    except lock.LockError as error:
+        raise click.ClickException(str(error)) from None
+    after = lock.updated_lock(project.sources_dir, before, sources.versions, project.as_of)
+    if after != before or not path.exists():
+        lock.write_lock(path, after)
+    return sorted(set(after) - set(before))
+
+
+def _art13_report(project: Project, sources: PolicySources, as_of: date, verbose: bool) -> list[Problem]:
+    """Print the Art. 13 result of every version; missing items of future versions are errors."""
+    checklist = art13.load_checklist()
+    history = History(sources.versions, as_of)
+    errors = []
+    for version in sources.versions:
+        upcoming = history.status(version) == "upcoming"
+        for lang in LANGUAGES:
+            text = version.text(lang)
+            body = _checkable_text(sources, version, lang)
+            findings = art13.evaluate(body, text.body_line, lang, checklist)
+            present = sum(f.present for f in findings)
+            note = "" if upcoming else " (in effect: for information)"
+            click.echo(f"{text.path}: Art. 13: {present} of {len(findings)} items present{note}")
+            for finding in findings:
+                item = finding.item
+                if finding.present and verbose:
+                    where = f"{text.path}:{finding.line}"
+                    click.echo(f"  ok      Art. {item.article} {item.title[lang]}: {where}")
+                elif not finding.present:
+                    message = (f"Art. {item.article} missing: {item.title[lang]} (expected in a section "
+                               f"{' or '.join('{#' + s + '}' for s in item.sections)})")
+                    if upcoming:
+                        errors.append(Problem(text.path, text.body_line, message))
+                    else:
+                        click.echo(f"  missing Art. {item.article} {item.title[lang]}")
+    return errors
+
+
+def _checkable_text(sources: PolicySources, version: PolicyVersion, lang: str) -> str:
+    """The text with facts filled in on their own lines, so line numbers stay the source's."""
+
+    def resolve(key: str) -> str:
+        if key == COOKIE_TABLE_KEY:
+            return ""
+        return " ".join((sources.facts.text(key, lang) or "").split())
+
+    return substitute(version.text(lang).body, resolve)
+
+
+def _placeholder_problems(project: Project, sources: PolicySources, as_of: date) -> list[Problem]:
+    upcoming = [v for v in sources.versions if v.effective > as_of]
+    if not upcoming:
+        return []
+    names = ", ".join(v.id for v in upcoming)
+    problems = [Problem(sources.facts.path, p.line, f"placeholder {p.key} = {p.value!r} must be filled "
+                        f"in before {names} takes effect")
+                for p in sources.facts.placeholders()]
+    for version in upcoming:
+        for lang in LANGUAGES:
+            text = version.text(lang)
+            if PLACEHOLDER_PREFIX in text.summary:
+                problems.append(Problem(text.path, 1, "summary is still a placeholder: write what "
+                                        "changed in this version"))
+    return problems
+
+
+def _strict_build(project: Project) -> bool:
+    """Run the real `mkdocs build --strict` into a throwaway folder; True when it passes."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with tempfile.TemporaryDirectory() as site:
+        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+                                 "--site-dir", site], cwd=project.root, env=env,
+                                capture_output=True, text=True)
+    if result.returncode != 0:
+        click.echo(result.stderr.strip() or result.stdout.strip(), err=True)
+        return False
+    return True
+
+
+def _html_document(project: Project, lang: str, title: str, body: str) -> str:
+    title = str(escape(title))
+    css_path = project.root / "theme" / "stylesheets" / "diff.css"
+    css = css_path.read_text(encoding="utf-8") if css_path.is_file() else ""
+    return (f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{title}</title>\n<style>\n{css}</style>\n</head>\n<body>\n<main>\n"
+            f"<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>")
