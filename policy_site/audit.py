@@ -1,0 +1,184 @@
+"""Offline audit of a consent export against a built site: chain, policy versions, summary.
+
+An auditor holds two things: an NDJSON export from the consent service and a copy of the
+published site (its ``versions.json``). This module checks, without any network or database,
+that the records form one unbroken hash chain and that every choice points at a policy text and
+cookie inventory the site actually published. Unlike the service's own ``verify``, which stops at
+the first break, it reports every problem it can find, each with its sequence number.
+
+The record hash rule is the consent service's (``consent_service.chain.record_hash``): SHA-256 of
+the record's canonical JSON without its ``hash`` key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consent_service.chain import GENESIS_HASH, record_hash
+
+
+class ExportError(Exception):
+    """The export cannot be read at all; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    sequence: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"sequence {self.sequence}" if self.sequence is not None else "export"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class AuditReport:
+    records: int = 0
+    by_action: Counter[str] = field(default_factory=Counter)
+    by_version: Counter[str] = field(default_factory=Counter)
+    first: Mapping[str, Any] | None = None
+    last: Mapping[str, Any] | None = None
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_export(path: Path) -> list[dict[str, Any]]:
+    """Records of an NDJSON export, in file order."""
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ExportError(f"{path}:{number}: not a JSON record ({error.msg}); audit reads "
+                                  "the NDJSON export (the default format)") from None
+            if not isinstance(record, dict):
+                raise ExportError(f"{path}:{number}: expected a JSON object per line")
+            records.append(record)
+    return records
+
+
+def read_manifest(site: Path) -> dict[str, Any]:
+    path = site / "versions.json"
+    if not path.is_file():
+        raise ExportError(f"{path}: not found: --site must be a built site folder")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def audit(records: list[dict[str, Any]], manifest: Mapping[str, Any]) -> AuditReport:
+    report = AuditReport(records=len(records))
+    report.problems += _order_problems(records)
+    ordered = sorted((r for r in records if _sequence(r) is not None), key=_sequence)
+    report.problems += _chain_problems(ordered)
+    versions = {v["id"]: v for v in manifest.get("versions", [])}
+    for record in ordered:
+        if record.get("type", "consent") != "consent":
+            continue
+        report.by_action[str(record.get("action"))] += 1
+        policy = record.get("policy") or {}
+        report.by_version[str(policy.get("version"))] += 1
+        report.problems += _policy_problems(record, versions)
+    consents = [r for r in ordered if r.get("type", "consent") == "consent"]
+    report.first = consents[0] if consents else None
+    report.last = consents[-1] if consents else None
+    report.problems.sort(key=lambda p: (p.sequence is None, p.sequence or 0))
+    return report
+
+
+def _sequence(record: Mapping[str, Any]) -> int | None:
+    sequence = record.get("sequence")
+    return sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None
+
+
+def _order_problems(records: Iterable[Mapping[str, Any]]) -> list[AuditProblem]:
+    problems, highest, seen = [], 0, set()
+    for record in records:
+        sequence = _sequence(record)
+        if sequence is None:
+            problems.append(AuditProblem(None, f"record {record.get('id')!r} has no sequence number"))
+            continue
+        if sequence in seen:
+            problems.append(AuditProblem(sequence, "appears twice in the export"))
+        elif sequence < highest:
+            problems.append(AuditProblem(sequence, f"out of order: listed after sequence {highest} "
+                                         "(records were reordered)"))
+        seen.add(sequence)
+        highest = max(highest, sequence)
+    return problems
+
+
+def _chain_problems(ordered: list[Mapping[str, Any]]) -> list[AuditProblem]:
+    problems: list[AuditProblem] = []
+    if not ordered:
+        return problems
+    expected_sequence, expected_prev = _start(ordered, problems)
+    for record in ordered:
+        sequence = _sequence(record)
+        assert sequence is not None
+        if sequence < expected_sequence:  # a duplicate, already reported
+            continue
+        gap = sequence > expected_sequence
+        if gap:
+            missing = (f"{expected_sequence}" if sequence == expected_sequence + 1
+                       else f"{expected_sequence}–{sequence - 1}")
+            problems.append(AuditProblem(sequence, f"sequence {missing} missing before it "
+                                         "(records were deleted)"))
+        elif record.get("prev_hash") != expected_prev:
+            problems.append(AuditProblem(sequence, "prev_hash does not match the hash of sequence "
+                                         f"{sequence - 1}: the chain is broken here"))
+        computed = record_hash(record)
+        if record.get("hash") != computed:
+            problems.append(AuditProblem(sequence, f"content does not match its hash (hashes to "
+                                         f"{computed[:12]}…, record says {str(record.get('hash'))[:12]}…): "
+                                         "the record was edited"))
+        expected_sequence, expected_prev = sequence + 1, record.get("hash")
+    return problems
+
+
+def _start(ordered: list[Mapping[str, Any]], problems: list[AuditProblem]) -> tuple[int, Any]:
+    """Where the chain must begin: sequence 1, or just after what a purge checkpoint covers."""
+    first = ordered[0]
+    if _sequence(first) == 1:
+        return 1, GENESIS_HASH
+    for record in ordered:
+        purged = record.get("purged") if record.get("type") == "checkpoint" else None
+        if isinstance(purged, Mapping) and purged.get("through_sequence") == _sequence(first) - 1:
+            return int(purged["through_sequence"]) + 1, purged.get("through_hash")
+    problems.append(AuditProblem(_sequence(first), "the export starts here, but no purge checkpoint "
+                                 "accounts for the records before it"))
+    return _sequence(first), first.get("prev_hash")
+
+
+def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, Any]) -> list[AuditProblem]:
+    sequence = _sequence(record)
+    policy = record.get("policy") or {}
+    version_id, lang = policy.get("version"), policy.get("language")
+    version = versions.get(version_id)
+    if version is None:
+        return [AuditProblem(sequence, f"points at policy version {version_id!r}, which the site "
+                             "does not publish")]
+    problems = []
+    if version.get("status") == "upcoming":
+        problems.append(AuditProblem(sequence, f"consents to version {version_id}, which is not yet "
+                                     "in effect"))
+    published = version.get("languages", {}).get(lang)
+    if published is None:
+        problems.append(AuditProblem(sequence, f"language {lang!r} is not published for {version_id}"))
+    elif policy.get("sha256") != published.get("sha256"):
+        problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
+                                     f"text of {version_id}"))
+    inventory = version.get("inventory") or {}
+    if record.get("inventory") != inventory.get("sha256"):
+        problems.append(AuditProblem(sequence, f"inventory sha256 does not match the cookie "
+                                     f"inventory of {version_id}"))
+    return problems
