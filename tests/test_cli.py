@@ -1,0 +1,288 @@
+"""The ``policy-site`` command: editors start, check and compare versions; auditors verify exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import AS_OF
+
+from policy_site import art13
+from policy_site.cli import main
+from policy_site.sources import load_sources
+
+UPCOMING = "versions/2027-01-01"
+
+
+@pytest.fixture
+def run(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the CLI in-process (click's runner) on a copy of the project."""
+    monkeypatch.setenv("POLICY_AS_OF", AS_OF)
+    monkeypatch.chdir(project)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def run_process(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed console script, as editors run it."""
+    script = Path(sys.executable).with_name("policy-site")
+    env = {**os.environ, "POLICY_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([str(script), *args], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def remove_sections(path: Path, ids: set[str]) -> None:
+    """Delete the sections with these heading ids, subsections included."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    kept, skip_level = [], None
+    for line in lines:
+        heading = re.match(r"^(#{1,6}) .*\{#([a-z0-9-]+)\}\s*$", line)
+        if heading:
+            level = len(heading.group(1))
+            if skip_level is not None and level <= skip_level:
+                skip_level = None
+            if skip_level is None and heading.group(2) in ids:
+                skip_level = level
+        if skip_level is None:
+            kept.append(line)
+    path.write_text("\n".join(kept), encoding="utf-8")
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+def test_every_command_explains_itself_and_its_exit_codes(project: Path) -> None:
+    for command in ([], ["new"], ["check"], ["diff"], ["preview"], ["audit"], ["lock"]):
+        result = run_process(project, *command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "Exit codes:" in result.stdout and "1  problems were found" in result.stdout
+
+
+# --- new ----------------------------------------------------------------------------------------
+
+def test_new_copies_the_latest_version_with_front_matter_filled_in(run, project: Path) -> None:
+    result = run("new", "--effective", "2027-06-01")
+    assert result.exit_code == 0, result.output
+    folder = project / "policy_src/versions/2027-06-01"
+    assert sorted(p.name for p in folder.iterdir()) == ["cookies.yml", "en.md", "sv.md"]
+    sv = (folder / "sv.md").read_text(encoding="utf-8")
+    assert sv.startswith("---\neffective: 2027-06-01\npublished: 2026-11-26\nchange_type: material\n"
+                         'title: "Integritetspolicy"\nsummary: "PLACEHOLDER: ')
+    latest = project / "policy_src/versions/2027-01-01"
+    assert sv.split("\n---\n", 1)[1] == (latest / "sv.md").read_text("utf-8").split("\n---\n", 1)[1]
+    assert (folder / "cookies.yml").read_bytes() == (latest / "cookies.yml").read_bytes()
+    assert "2027-06-01" in [v.id for v in load_sources(project / "policy_src").versions]
+
+
+def test_new_refuses_a_date_that_is_not_after_every_version(run, project: Path) -> None:
+    result = run("new", "--effective", "2027-01-01")
+    assert result.exit_code == 2
+    assert "must be after every existing version (the latest takes effect on 2027-01-01)" in result.output
+    assert not (project / "policy_src/versions/2026-12-01").exists()
+
+
+def test_new_leaves_a_summary_that_check_asks_to_write(run, project: Path) -> None:
+    run("new", "--effective", "2027-06-01")
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert ("policy_src/versions/2027-06-01/sv.md:1: summary is still a placeholder: write what "
+            "changed in this version") in result.output
+
+
+def test_new_and_lock_keep_the_lock_file_current(run, project: Path, monkeypatch) -> None:
+    lock_path = project / "policy_src/versions.lock"
+    assert set(json.loads(lock_path.read_text())) == {"2018-05-25", "2026-11-01"}
+    monkeypatch.setenv("POLICY_AS_OF", "2027-01-02")
+    result = run("lock")
+    assert result.exit_code == 0 and "locked 2027-01-01" in result.output
+    assert set(json.loads(lock_path.read_text())) == {"2018-05-25", "2026-11-01", "2027-01-01"}
+
+
+# --- check --------------------------------------------------------------------------------------
+
+def test_check_catches_an_edited_historical_version(run, project: Path) -> None:
+    path = project / "policy_src/versions/2018-05-25/sv.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("åtandaden", "åtaganden"), encoding="utf-8")
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert re.search(r"policy_src/versions/2018-05-25/sv\.md:1: changed after the version took "
+                     r"effect on 2018-05-25 \(locked sha256 6f8c26837ce5…, now [0-9a-f]{12}…\)",
+                     result.output)
+
+
+def test_check_catches_a_version_in_effect_that_is_not_locked(run, project: Path) -> None:
+    (project / "policy_src/versions.lock").write_text("{}\n")
+    result = run("check", "--no-build")
+    assert "policy_src/versions/2026-11-01/sv.md:1: in effect since 2026-11-01 but not in" in result.output
+
+
+def test_check_reports_misaligned_translations_by_file_and_line(run, project: Path) -> None:
+    path = project / f"policy_src/{UPCOMING}/en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{#objection}", "{#object}"), encoding="utf-8")
+    line = next(n for n, content in enumerate(text.split("\n"), 1) if "{#objection}" in content)
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert (f"policy_src/{UPCOMING}/en.md:{line}: heading id 'object' differs from sv.md") in result.output
+
+
+@pytest.mark.parametrize("item", art13.load_checklist(), ids=lambda item: item.id)
+def test_check_names_each_missing_art13_item_in_an_upcoming_version(
+    run, project: Path, item: art13.Item
+) -> None:
+    for lang in ("sv", "en"):
+        remove_sections(project / f"policy_src/{UPCOMING}/{lang}.md", set(item.sections))
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    for lang in ("sv", "en"):
+        assert re.search(rf"policy_src/{UPCOMING}/{lang}\.md:\d+: Art\. {re.escape(item.article)} "
+                         rf"missing: {re.escape(item.title[lang])}", result.output), result.output
+
+
+def test_check_reports_art13_for_historical_versions_for_information_only(run, project: Path) -> None:
+    result = run("check", "--no-build", "--verbose")
+    assert "policy_src/versions/2018-05-25/sv.md: Art. 13: 8 of 18 items present (in effect: for " \
+           "information)" in result.output
+    assert "missing Art. 13(2)(d) Rätt att klaga hos Integritetsskyddsmyndigheten (IMY)" in result.output
+    assert not re.search(r"versions/2018-05-25/sv\.md:\d+: Art\.", result.output)
+
+
+def test_check_treats_placeholders_as_errors_before_an_upcoming_version(run, project: Path) -> None:
+    result = run("check", "--no-build")
+    assert re.search(r"policy_src/policy\.yml:\d+: placeholder controller\.name = 'PLACEHOLDER: .*' must "
+                     r"be filled in before 2027-01-01 takes effect", result.output)
+
+
+def test_check_passes_on_a_complete_project(project: Path) -> None:
+    policy = project / "policy_src/policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
+                      encoding="utf-8")
+    result = run_process(project, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "check: all good" in result.stdout
+
+
+def test_check_stops_at_source_errors_with_file_and_line(project: Path) -> None:
+    path = project / f"policy_src/{UPCOMING}/sv.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("published:", "publsihed:"), encoding="utf-8")
+    result = run_process(project, "check")
+    assert result.returncode == 1
+    assert f"policy_src/{UPCOMING}/sv.md:3: unknown front matter key 'publsihed'" in result.stderr
+
+
+# --- diff ---------------------------------------------------------------------------------------
+
+def test_diff_in_the_terminal_is_readable_without_colour(run) -> None:
+    result = run("diff", "2026-11-01", "2027-01-01", "--lang", "en", "--no-color")
+    assert result.exit_code == 0
+    assert "It applies from 1 [-November 2026-]{+January 2027+}" in result.output
+    assert "\x1b[" not in result.output
+
+
+def test_diff_in_colour_uses_ansi_marks(run) -> None:
+    result = run("diff", "2026-11-01", "2027-01-01", "--lang", "sv", "--color")
+    assert "\x1b[" in result.output and "Sammanfattning av ändringarna" in result.output
+
+
+def test_diff_as_html_is_a_document_with_marked_words(run) -> None:
+    result = run("diff", "2018-05-25", "2026-11-01", "--format", "html", "--lang", "en")
+    assert result.output.startswith('<!doctype html>\n<html lang="en">')
+    assert '<del class="ps-del"><span class="ps-vh">Removed: </span>' in result.output
+
+
+def test_diff_names_an_unknown_version(run) -> None:
+    result = run("diff", "2018-05-25", "2030-01-01")
+    assert result.exit_code == 2
+    assert "no version 2030-01-01; versions: 2018-05-25, 2026-11-01, 2027-01-01" in result.output
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def export(built_site: Path, tmp_path: Path) -> Path:
+    """A real NDJSON export from the consent service, over the real built site."""
+    from consent_service import create_app
+
+    app = create_app({"TESTING": True, "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+                      "CONSENT_SITE_DIR": str(built_site), "CONSENT_ADMIN_TOKEN": "a" * 32,
+                      "CONSENT_RATE_LIMIT": "off"})
+    app.test_cli_runner().invoke(args=["consent", "init-db"])
+    manifest = json.loads((built_site / "versions.json").read_text())
+    current = next(v for v in manifest["versions"] if v["status"] == "current")
+    choices = {"accept_all": True, "reject_all": False, "custom": None, "withdraw": False}
+    for index in range(8):
+        action = list(choices)[index % 4]
+        categories = {c: (c in current["inventory"]["required"] or
+                          (choices[action] if choices[action] is not None else c == "statistics"))
+                      for c in current["inventory"]["categories"]}
+        lang = ("sv", "en")[index % 2]
+        body = {"action": action, "categories": categories, "source": "banner",
+                "policy": {"version": current["id"], "language": lang,
+                           "sha256": current["languages"][lang]["sha256"]},
+                "inventory": current["inventory"]["sha256"]}
+        response = app.test_client().post("/api/v1/consents", json=body)
+        assert response.status_code == 201, response.get_json()
+    response = app.test_client().get("/api/v1/audit/export", headers={"Authorization": "Bearer " + "a" * 32})
+    assert response.status_code == 200
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(response.data)
+    return path
+
+
+def records_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_records(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def test_audit_accepts_an_intact_export(export: Path, built_site: Path, project: Path) -> None:
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 0, result.stderr
+    assert "records: 8" in result.stdout
+    assert "by action: accept_all 2, custom 2, reject_all 2, withdraw 2" in result.stdout
+    assert "by policy version: 2026-11-01 8" in result.stdout
+    assert "first: sequence 1 at" in result.stdout and "last: sequence 8 at" in result.stdout
+
+
+def test_audit_names_an_edited_a_deleted_and_a_reordered_record(export: Path, built_site: Path,
+                                                                  project: Path) -> None:
+    records = records_of(export)
+    records[1]["categories"]["statistics"] = not records[1]["categories"]["statistics"]  # edit seq 2
+    del records[4]                                                                         # delete seq 5
+    records[5], records[6] = records[6], records[5]                                        # swap 7 and 8
+    write_records(export, records)
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 1
+    assert "sequence 2: content does not match its hash" in result.stderr
+    assert "the record was edited" in result.stderr
+    assert "sequence 6: sequence 5 missing before it (records were deleted)" in result.stderr
+    assert "sequence 7: out of order: listed after sequence 8 (records were reordered)" in result.stderr
+    assert "audit: 3 problem(s)" in result.stderr
+
+
+def test_audit_names_a_record_pointing_at_an_unpublished_version(export: Path, built_site: Path,
+                                                                  project: Path) -> None:
+    from consent_service.chain import GENESIS_HASH, record_hash
+
+    records = records_of(export)
+    records[2]["policy"]["version"] = "2030-01-01"
+    previous = GENESIS_HASH
+    for record in records:  # a forger who recomputes the whole chain is still caught
+        record["prev_hash"] = previous
+        record["hash"] = previous = record_hash(record)
+    write_records(export, records)
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 1
+    assert ("sequence 3: points at policy version '2030-01-01', which the site does not publish"
+            in result.stderr)
+    assert "audit: 1 problem(s)" in result.stderr
