@@ -191,3 +191,19 @@ def test_placeholders_are_listed_by_every_build(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "placeholder(s) in" in result.output
     assert re.search(r"policy\.yml:\d+: controller\.name = 'PLACEHOLDER", result.output)
+
+
+def test_hashes_can_be_recomputed_from_the_published_site_alone(built_site: Path) -> None:
+    for version in manifest(built_site)["versions"]:
+        for lang, entry in version["languages"].items():
+            raw = (built_site / "versions" / version["id"] / f"{lang}.md").read_bytes()
+            assert entry["sha256"] == sha256_hex(raw.split(b"\n---\n", 1)[1])
+
+
+def test_every_older_version_is_compared_with_the_current_one(tmp_path: Path) -> None:
+    result = mkdocs_build(REPO, tmp_path / "site", as_of="2027-01-02")
+    assert result.returncode == 0, result.output
+    for prefix in ("", "en/"):
+        assert (result.site / f"{prefix}diff/2018-05-25..2027-01-01/index.html").is_file()
+    superseded = page(result.site, "en/versions/2018-05-25/")
+    assert "../../diff/2018-05-25..2027-01-01/" in superseded
