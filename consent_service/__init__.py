@@ -39,7 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({key: value for key, value in overrides.items() if not key.startswith("CONSENT_")})
     app.config.update(load_settings(os.environ, overrides, app.instance_path))
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # One byte over the limit lets a streamed (chunked) body that is too large be told apart
+    # from one of exactly the limit: Werkzeug stops reading at MAX_CONTENT_LENGTH.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1
 
     hops = app.config["CONSENT_PROXY_HOPS"]
     if hops:

@@ -83,13 +83,11 @@ def export_command(since: dt.datetime | None, until: dt.datetime | None) -> None
     """Write every record as NDJSON to standard output (as the audit export does)."""
     start = since.replace(tzinfo=dt.UTC) if since else None
     end = (until.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if until else None
-    out = click.get_binary_stream("stdout")
     try:
         for line in ndjson_lines(services().storage.iter_records(since=start, until=end)):
-            out.write(line)
+            click.echo(line, nl=False)
     except StorageError as error:
         raise OperatorError(str(error)) from None
-    out.flush()
 
 
 def init_app(app: Flask) -> None:

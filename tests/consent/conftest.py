@@ -26,6 +26,7 @@ from consent_testing import (
     version_entry,
     write_site,
 )
+from flask.testing import FlaskClient
 from pgserver import PostgresServer, PostgresUnavailable
 
 from consent_service import create_app
@@ -119,14 +120,24 @@ def app_config(database_url: str, site_dir: Path) -> dict[str, Any]:
     }
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads every response to the end and closes it (files included)."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
-    """Create apps over the test database with settings changed; their pools are closed after."""
+    """Create apps over the test database (schema created) with settings changed; their pools
+    are closed after the test."""
     created: list[Any] = []
 
     def make(**changes: Any) -> Any:
         application = create_app({**app_config, **changes})
+        application.test_client_class = BufferedClient
         created.append(application)
+        services(application).storage.init_schema()
         return application
 
     yield make
@@ -136,9 +147,7 @@ def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture
 def app(make_app: Callable[..., Any]) -> Any:
-    application = make_app()
-    services(application).storage.init_schema()
-    return application
+    return make_app()
 
 
 @pytest.fixture

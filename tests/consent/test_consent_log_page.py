@@ -1,0 +1,202 @@
+"""The /consent-log page (Swedish) and /en/consent-log (English)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from consent_testing import CURRENT, policy_hash
+
+from consent_service.security import PAGE_CSP
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: elements with attributes, and the visible text."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text_parts: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", " ".join(self.text_parts))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a
+            for t, a in self.elements
+            if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+
+@pytest.fixture
+def browser_with_choices(client, make_body):
+    client.post("/api/v1/consents", json=make_body("accept_all"))
+    english = {"version": CURRENT, "language": "en", "sha256": policy_hash(CURRENT, "en")}
+    client.post("/api/v1/consents", json=make_body("custom", policy=english))
+    return client
+
+
+def test_the_swedish_page_lists_each_choice_with_date_categories_and_policy_link(browser_with_choices):
+    response = browser_with_choices.get("/consent-log")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = Page(response.get_data(as_text=True))
+    assert page.find("html")[0]["lang"] == "sv"
+    assert "Din samtyckeslogg" in page.text
+    assert "2 registrerade val" in page.text
+    assert "Godkände alla kakor" in page.text
+    assert "Valde kakor en och en" in page.text
+    assert "Nödvändiga: tillåtna" in page.text
+    assert "Media: inte tillåtna" in page.text
+    assert page.find("a", href=f"/versions/{CURRENT}/")
+    assert page.find("a", href=f"/en/versions/{CURRENT}/")
+
+
+def test_dates_are_formatted_by_babel_for_the_reader(browser_with_choices):
+    swedish = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    english = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    months_sv = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    assert re.search(rf"\d{{1,2}} ({months_sv}) \d{{4}} \d\d:\d\d:\d\d", swedish.text)
+    assert re.search(
+        r"(January|February|March|April|May|June|July|August|September|October|November|December) "
+        r"\d{1,2}, \d{4}",
+        english.text,
+    )
+    times = swedish.find("time")
+    assert len(times) == 2
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", t["datetime"]) for t in times)
+
+
+def test_the_english_page_uses_the_english_catalog(browser_with_choices):
+    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    assert page.find("html")[0]["lang"] == "en"
+    assert "Your consent log" in page.text
+    assert "2 recorded choices" in page.text
+    assert "Accepted all cookies" in page.text
+    assert "Statistics: allowed" in page.text
+
+
+def test_the_page_looks_like_the_site(browser_with_choices):
+    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    stylesheets = [link["href"] for link in page.find("link", rel="stylesheet")]
+    assert "/assets/stylesheets/main.0123abcd.min.css" in stylesheets
+    assert "/assets/stylesheets/palette.4567ef01.min.css" in stylesheets
+    classes = " ".join(a.get("class") or "" for _, a in page.elements)
+    for name in ("md-header", "md-main", "md-content", "md-typeset"):
+        assert name in classes
+
+
+def test_without_a_built_stylesheet_the_page_still_renders(make_app, tmp_path, site_dir):
+    bare = tmp_path / "bare-site"
+    bare.mkdir()
+    (bare / "versions.json").write_text((site_dir / "versions.json").read_text())
+    app = make_app(CONSENT_SITE_DIR=str(bare))
+    response = app.test_client().get("/consent-log")
+    assert response.status_code == 200
+    stylesheets = [
+        link["href"] for link in Page(response.get_data(as_text=True)).find("link", rel="stylesheet")
+    ]
+    assert stylesheets == ["/_consent/consent-log.css"]
+
+
+def test_the_page_links_back_to_the_policy_and_the_other_language(browser_with_choices):
+    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    assert page.find("a", href="/en/")
+    assert page.find("a", href=f"/en/versions/{CURRENT}/")
+    assert page.find("a", href="/consent-log", hreflang="sv")
+    assert page.find("link", rel="alternate", hreflang="sv")
+
+
+def test_the_change_button_opens_the_banner_settings_or_goes_home_without_javascript(browser_with_choices):
+    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    [button] = [a for t, a in page.elements if t == "a" and "data-ps-open-settings" in a]
+    assert button["href"] == "/"
+
+
+def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_version(
+    browser_with_choices, client
+):
+    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    [form] = [a for t, a in page.elements if t == "form" and "data-ps-withdraw" in a]
+    assert (form["method"], form["action"]) == ("post", "/consent-log")
+    body = json.loads(html.unescape(form["data-ps-withdraw"]))
+    assert body["action"] == "withdraw"
+    assert body["policy"] == {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv")}
+    assert client.post("/api/v1/consents", json=body).status_code == 201
+    assert page.find("input", type="hidden", name="action", value="withdraw")
+    assert page.find("script", src="/_consent/consent-log.js")
+
+
+def test_withdrawing_without_javascript_records_the_choice_and_redirects_back(browser_with_choices):
+    client = browser_with_choices
+    response = client.post("/en/consent-log", data={"action": "withdraw"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/en/consent-log?withdrawn=1"
+    assert "ps_consent=;" in response.headers["Set-Cookie"]
+    latest = client.get("/api/v1/me/consents").get_json()["records"][0]
+    assert latest["action"] == "withdraw"
+    assert latest["source"] == "settings"
+    assert latest["policy"]["language"] == "en"
+    assert latest["categories"] == {"necessary": True, "statistics": False, "media": False}
+    page = Page(client.get("/en/consent-log?withdrawn=1").get_data(as_text=True))
+    assert "Your consent is withdrawn" in page.text
+
+
+def test_a_withdraw_post_from_another_site_is_refused(browser_with_choices):
+    client = browser_with_choices
+    response = client.post(
+        "/consent-log", data={"action": "withdraw"}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.status_code == 403
+    assert client.get("/api/v1/me/consents").get_json()["records"][0]["action"] != "withdraw"
+
+
+def test_a_browser_without_choices_sees_an_empty_log_and_no_withdraw_form(client):
+    response = client.get("/consent-log")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    assert "Inga val om kakor har registrerats" in page.text
+    assert not [a for t, a in page.elements if t == "form"]
+
+
+def test_withdrawing_without_a_visitor_changes_nothing(client, storage):
+    response = client.post("/consent-log", data={"action": "withdraw"})
+    assert response.status_code == 303
+    assert list(storage.iter_records()) == []
+
+
+def test_another_visitor_never_appears_on_the_page(app, browser_with_choices, make_body):
+    other = app.test_client()
+    other.post("/api/v1/consents", json=make_body("reject_all"))
+    page = Page(other.get("/consent-log").get_data(as_text=True))
+    assert "1 registrerat val" in page.text
+    assert "Godkände alla kakor" not in page.text
+
+
+def test_the_page_is_private_and_needs_no_inline_code(browser_with_choices):
+    response = browser_with_choices.get("/consent-log")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Cookie" in response.headers["Vary"]
+    assert response.headers["Content-Security-Policy"] == PAGE_CSP
+    assert "unsafe-inline" not in PAGE_CSP
+    markup = response.get_data(as_text=True)
+    assert "<script>" not in markup
+    assert " style=" not in markup
+
+
+def test_the_trailing_slash_url_redirects_to_the_page(client):
+    response = client.get("/en/consent-log/")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/en/consent-log"
