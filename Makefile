@@ -21,10 +21,11 @@ $(BIN)/.installed: pyproject.toml
 site: $(BIN)/.installed
 	$(BIN)/mkdocs build --strict
 
-## Build the site and serve it on http://$(HOST):$(PORT)/.
+## Build the site and serve it with the consent service (SQLite) on http://$(HOST):$(PORT)/.
 run: site
-	@echo "Serving http://$(HOST):$(PORT)/"
-	$(BIN)/python -m http.server --bind $(HOST) --directory site $(PORT)
+	CONSENT_SITE_DIR=site $(BIN)/flask --app consent_service consent init-db
+	@echo "Serving the site and the consent service on http://$(HOST):$(PORT)/"
+	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'consent_service:create_app()'
 
 ## Install what the browser, PostgreSQL and HTML validator tests need (Debian, as root).
 system-deps:
