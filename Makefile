@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless nodejs npm
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless
 
 .PHONY: run test site lint catalogs system-deps node-deps
 
@@ -31,6 +31,7 @@ run: site
 system-deps:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run make test as root, or install them)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
