@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from site_testing import REPO
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import mkdocs_build, tree_digest
+from site_testing import mkdocs_build, tree_digest
 
 
 def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import AS_OF
+from site_testing import AS_OF
 
 from policy_site import art13
 from policy_site.cli import main

@@ -7,7 +7,7 @@ from datetime import date
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import REPO
+from site_testing import REPO
 
 from policy_site.i18n import load_translations, long_date
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, mkdocs_build, tree_digest
 from htmltext import ascii_words, attributes, element_text
+from site_testing import REPO, mkdocs_build, tree_digest
 
 from policy_site.sources import split_front_matter
 from policy_site.versions import canonical_json, sha256_hex
