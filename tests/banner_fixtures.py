@@ -1,0 +1,142 @@
+"""Helpers for the cookie-banner tests: the consent service serving a built site on loopback.
+
+The banner is tested the way it is deployed (see the README's run command): gunicorn runs
+``consent_service:create_app()`` over a SQLite database, serving the built site and the API from
+one origin, and Debian's Chromium talks to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from site_testing import REPO
+
+OPTIONAL = ("statistics", "media")
+"""The optional categories of the inventory in effect on 2026-11-26 (version 2026-11-01)."""
+CURRENT = "2026-11-01"
+NECESSARY_COOKIES = {"ps_consent", "ps_visitor"}
+DEMO_PATH = {"sv": "demo/", "en": "en/demo/"}
+HOME_PATH = {"sv": "", "en": "en/"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ConsentServer:
+    """gunicorn serving ``site`` and the API on 127.0.0.1, over a SQLite file in ``workdir``.
+
+    ``stop()`` and ``start()`` keep the port and the database, as an outage would.
+    """
+
+    def __init__(self, site: Path, workdir: Path) -> None:
+        self.site = site
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.environment = {
+            "CONSENT_SITE_DIR": str(site),
+            "CONSENT_DATABASE_URL": f"sqlite:///{workdir / 'consent.sqlite3'}",
+            "CONSENT_RATE_LIMIT": "off",
+        }
+        # The README's command, in its own process like gunicorn's workers.
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "consent_service", "consent", "init-db"],
+            cwd=REPO, env={**os.environ, **self.environment}, capture_output=True, text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ConsentServer:
+        log = (self.workdir / "gunicorn.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",
+             "--graceful-timeout", "1", "--no-control-socket", "consent_service:create_app()"],
+            cwd=REPO, env={**os.environ, **self.environment}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, (self.workdir / "gunicorn.log").read_text()[-2000:]
+            try:
+                with urllib.request.urlopen(self.url + "api/v1/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        raise RuntimeError("the consent service did not become ready")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+def my_records(page: Any, server: ConsentServer) -> list[dict[str, Any]]:
+    """The visitor's own records, newest first, asked with the page's cookies (as the visitor)."""
+    response = page.request.get(server.url + "api/v1/me/consents")
+    if response.status == 401:
+        return []
+    assert response.status == 200, response.text()
+    return response.json()["records"]
+
+
+def stored_choice(page: Any) -> dict[str, Any] | None:
+    """The ``ps_consent`` cookie, decoded."""
+    for cookie in page.context.cookies():
+        if cookie["name"] == "ps_consent":
+            return json.loads(urllib.request.unquote(cookie["value"]))
+    return None
+
+
+def cookie_names(page: Any) -> set[str]:
+    return {cookie["name"] for cookie in page.context.cookies()}
+
+
+def demo_runs(page: Any) -> list[str]:
+    """Which gated demo scripts have run on the page, in order."""
+    return page.evaluate("window.psDemo || []")
+
+
+def first_layer(page: Any, action: str) -> Any:
+    """A button of the banner's first layer: accept, reject or settings."""
+    return page.locator(f'#ps-consent-first [data-ps="{action}"]')
+
+
+def settings_layer(page: Any, action: str) -> Any:
+    """A button of the settings layer: save, accept, reject or close."""
+    return page.locator(f'#ps-consent-settings [data-ps="{action}"]')
+
+
+def recorded(page: Any, action: Callable[[], None]) -> None:
+    """Do ``action`` and wait until the service has stored the choice it posts."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")
+                              and r.request.method == "POST") as info:
+        action()
+    assert info.value.status == 201
+
+
+def published(site: Path, lang: str) -> dict[str, str]:
+    """What a record must refer to: the current version and its hashes, from versions.json."""
+    manifest = json.loads((site / "versions.json").read_text(encoding="utf-8"))
+    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
+    return {"version": current["id"], "language": lang, "sha256": current["languages"][lang]["sha256"],
+            "inventory": current["inventory"]["sha256"]}

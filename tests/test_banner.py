@@ -1,0 +1,409 @@
+"""The cookie banner in Debian's Chromium, against the built site served by the consent service.
+
+One gunicorn server and one built site for the whole module; every test has its own browser
+context, so its own cookies, storage and visitor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from banner_fixtures import (
+    DEMO_PATH,
+    HOME_PATH,
+    NECESSARY_COOKIES,
+    OPTIONAL,
+    ConsentServer,
+    cookie_names,
+    demo_runs,
+    first_layer,
+    my_records,
+    published,
+    recorded,
+    settings_layer,
+    stored_choice,
+)
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ["sv", "en"]
+OPTIONAL_COOKIES = {"_pk_id.1.d3m0", "_pk_ses.1.d3m0", "ps_media"}
+GPC = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
+    yield consent
+    consent.stop()
+
+
+def expected_record(server: ConsentServer, lang: str, action: str, source: str,
+                    statistics: bool, media: bool) -> dict:
+    ref = published(server.site, lang)
+    return {
+        "action": action, "source": source,
+        "categories": {"necessary": True, "statistics": statistics, "media": media},
+        "policy": {"version": ref["version"], "language": lang, "sha256": ref["sha256"]},
+        "inventory": ref["inventory"],
+    }
+
+
+def essentials(record: dict) -> dict:
+    return {key: record[key] for key in ("action", "source", "categories", "policy", "inventory")}
+
+
+# Before any choice ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_before_a_choice_nothing_is_stored_nothing_optional_runs_and_every_request_stays_home(
+    page, server: ConsentServer, lang: str
+) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    for path in (HOME_PATH[lang], DEMO_PATH[lang], HOME_PATH[lang] + "about/"):
+        page.goto(server.url + path)
+        assert page.locator("#ps-consent").is_visible()
+        assert page.locator("#ps-consent").get_attribute("lang") == lang
+        assert demo_runs(page) == []
+    assert page.context.cookies() == []
+    assert page.evaluate("localStorage.length") == 0
+    assert requests and all(url.startswith(server.url) for url in requests)
+    assert not [url for url in requests if "/api/" in url]
+    assert my_records(page, server) == []
+
+
+def test_the_banner_is_in_the_language_of_the_page(page, server: ConsentServer) -> None:
+    page.goto(server.url)
+    assert first_layer(page, "reject").inner_text() == "Avvisa alla"
+    page.goto(server.url + "en/")
+    assert [first_layer(page, a).inner_text() for a in ("accept", "reject", "settings")] == [
+        "Accept all", "Reject all", "Settings"]
+
+
+def test_the_page_stays_readable_and_usable_while_the_banner_is_open(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/demo/")
+    banner_height = page.locator("#ps-consent").bounding_box()["height"]
+    assert banner_height < page.viewport_size["height"] / 2
+    padding = page.evaluate("parseFloat(getComputedStyle(document.body).paddingBottom)")
+    assert padding == pytest.approx(banner_height, abs=1)
+    page.get_by_role("link", name="Cookie settings").first.click()
+    page.locator("nav.md-nav--primary").get_by_role("link", name="About this site").click()
+    page.wait_for_url("**/en/about/")
+    assert page.locator("#ps-consent").is_visible()
+
+
+# Each choice runs exactly the right scripts and is recorded -------------------------------------
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_accept_all_runs_every_gated_script_and_is_recorded(page, server: ConsentServer, lang: str) -> None:
+    page.goto(server.url + DEMO_PATH[lang])
+    recorded(page, first_layer(page, "accept").click)
+
+    assert demo_runs(page) == ["statistics", "media"]
+    assert page.locator("#ps-consent").is_hidden()
+    assert cookie_names(page) == NECESSARY_COOKIES | OPTIONAL_COOKIES
+    [record] = my_records(page, server)
+    assert essentials(record) == expected_record(server, lang, "accept_all", "banner", True, True)
+    choice = stored_choice(page)
+    assert (choice["c"], choice["v"], choice["i"]) == (
+        ["necessary", *OPTIONAL], "2026-11-01", published(server.site, lang)["inventory"])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_reject_all_runs_nothing_and_is_recorded(page, server: ConsentServer, lang: str) -> None:
+    page.goto(server.url + DEMO_PATH[lang])
+    recorded(page, first_layer(page, "reject").click)
+
+    assert demo_runs(page) == []
+    assert cookie_names(page) == NECESSARY_COOKIES
+    [record] = my_records(page, server)
+    assert essentials(record) == expected_record(server, lang, "reject_all", "banner", False, False)
+    page.reload()
+    assert demo_runs(page) == []
+    assert page.locator("#ps-consent").is_hidden()
+
+
+@pytest.mark.parametrize(("lang", "category"), [("sv", "statistics"), ("en", "media")])
+def test_a_custom_choice_runs_only_the_chosen_category(
+    page, server: ConsentServer, lang: str, category: str
+) -> None:
+    page.goto(server.url + DEMO_PATH[lang])
+    first_layer(page, "settings").click()
+    page.locator(f"#ps-consent-{category}").check()
+    recorded(page, settings_layer(page, "save").click)
+
+    assert demo_runs(page) == [category]
+    [record] = my_records(page, server)
+    assert essentials(record) == expected_record(
+        server, lang, "custom", "settings", category == "statistics", category == "media")
+    page.reload()
+    assert demo_runs(page) == [category]
+
+
+def test_a_choice_holds_on_every_page_and_is_sent_once(page, server: ConsentServer) -> None:
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    page.goto(server.url + "en/demo/")
+    recorded(page, first_layer(page, "accept").click)
+    for path in ("en/", "en/about/", "demo/", "en/demo/"):
+        page.goto(server.url + path)
+        assert page.locator("#ps-consent").is_hidden()
+    assert demo_runs(page) == ["statistics", "media"]
+    assert len(posts) == 1
+    assert len(my_records(page, server)) == 1
+    assert page.evaluate("localStorage.getItem('ps_consent_queue')") is None
+
+
+# Equal prominence, nothing preselected ----------------------------------------------------------
+
+STYLE = ("backgroundColor", "color", "fontSize", "fontWeight", "fontFamily", "borderTopWidth",
+         "borderTopColor", "borderRadius", "paddingTop", "textDecorationLine", "opacity")
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (360, 740)], ids=["desktop", "phone"])
+def test_the_three_first_layer_buttons_are_equally_prominent(
+    page, server: ConsentServer, viewport: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.goto(server.url)
+    buttons = [first_layer(page, action) for action in ("accept", "reject", "settings")]
+    boxes = [button.bounding_box() for button in buttons]
+    styles = [button.evaluate(f"b => {{ const s = getComputedStyle(b); "
+                              f"return {list(STYLE)}.map(p => s[p]); }}") for button in buttons]
+    assert all(box["width"] == pytest.approx(boxes[0]["width"], abs=0.5) for box in boxes)
+    assert all(box["height"] == pytest.approx(boxes[0]["height"], abs=0.5) for box in boxes)
+    assert styles[1] == styles[0] and styles[2] == styles[0]
+    assert all(box["y"] + box["height"] <= viewport[1] for box in boxes), "all visible without scrolling"
+
+
+def test_no_optional_category_is_preselected(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/")
+    first_layer(page, "settings").click()
+    assert page.locator("#ps-consent-necessary").is_checked()
+    assert page.locator("#ps-consent-necessary").is_disabled()
+    for category in OPTIONAL:
+        assert not page.locator(f"#ps-consent-{category}").is_checked()
+    assert page.locator("#ps-consent-settings details").count() == 3
+    page.locator("#ps-consent-settings summary").nth(1).click()
+    assert page.locator("#ps-consent-settings").get_by_text("_pk_ses", exact=True).is_visible()
+
+
+# Withdrawal -------------------------------------------------------------------------------------
+
+def test_withdrawing_is_as_easy_as_accepting_and_removes_the_cookies(page, server: ConsentServer) -> None:
+    page.goto(server.url + "demo/")
+    recorded(page, first_layer(page, "accept").click)
+    assert cookie_names(page) >= OPTIONAL_COOKIES
+
+    page.get_by_role("link", name="Cookieinställningar").last.click()
+    assert page.locator("#ps-consent-settings").is_visible()
+    assert page.locator("#ps-consent-statistics").is_checked()
+    recorded(page, settings_layer(page, "reject").click)
+
+    assert cookie_names(page) == NECESSARY_COOKIES
+    withdrawal, acceptance = my_records(page, server)
+    assert essentials(withdrawal) == expected_record(server, "sv", "withdraw", "settings", False, False)
+    assert acceptance["action"] == "accept_all"
+    assert stored_choice(page)["c"] == ["necessary"]
+    page.reload()
+    assert demo_runs(page) == []
+    assert page.locator("#ps-consent").is_hidden()
+
+
+def test_withdrawing_one_category_keeps_the_other(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/demo/")
+    recorded(page, first_layer(page, "accept").click)
+    page.evaluate("psConsent.open()")
+    page.locator("#ps-consent-media").uncheck()
+    recorded(page, settings_layer(page, "save").click)
+
+    assert cookie_names(page) == NECESSARY_COOKIES | {"_pk_id.1.d3m0", "_pk_ses.1.d3m0"}
+    assert my_records(page, server)[0]["action"] == "custom"
+    page.reload()
+    assert demo_runs(page) == ["statistics"]
+
+
+def test_saving_an_unchanged_choice_records_nothing_new(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/")
+    recorded(page, first_layer(page, "reject").click)
+    page.get_by_role("link", name="Cookie settings").last.click()
+    settings_layer(page, "save").click()
+    assert page.locator("#ps-consent").is_hidden()
+    page.reload()
+    assert len(my_records(page, server)) == 1
+
+
+# Global Privacy Control -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_global_privacy_control_switches_optional_categories_off_and_says_so(
+    page, server: ConsentServer, lang: str
+) -> None:
+    page.add_init_script(GPC)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")) as posted:
+        page.goto(server.url + DEMO_PATH[lang])
+    assert posted.value.status == 201
+
+    assert page.locator("#ps-consent").is_visible()
+    assert page.locator("#ps-consent-gpc").is_visible()
+    assert "Global Privacy Control" in page.locator("#ps-consent-gpc").inner_text()
+    assert demo_runs(page) == []
+    assert cookie_names(page) == NECESSARY_COOKIES
+    [record] = my_records(page, server)
+    assert essentials(record) == expected_record(server, lang, "reject_all", "gpc", False, False)
+
+    first_layer(page, "settings").click()
+    assert not page.locator("#ps-consent-statistics").is_checked()
+    page.locator("#ps-consent-statistics").check()
+    recorded(page, settings_layer(page, "save").click)
+    assert demo_runs(page) == ["statistics"]
+    assert my_records(page, server)[0]["source"] == "settings"
+    page.reload()
+    assert page.locator("#ps-consent").is_hidden()
+    assert len(my_records(page, server)) == 2
+
+
+def test_without_global_privacy_control_there_is_no_gpc_notice(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/")
+    assert page.locator("#ps-consent-gpc").is_hidden()
+    assert my_records(page, server) == []
+
+
+# Keyboard and focus -----------------------------------------------------------------------------
+
+def focused(page) -> str:
+    return page.evaluate("(() => { const e = document.activeElement; "
+                         "return e.id || e.dataset.ps || e.textContent.trim(); })()")
+
+
+def test_keyboard_only_flow(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/demo/")
+    assert focused(page) == "ps-consent", "the dialog takes focus"
+
+    page.keyboard.press("Tab")
+    assert focused(page) == "How we use cookies"
+    page.keyboard.press("Tab")
+    assert focused(page) == "accept"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), "focus is visible"
+    page.keyboard.press("Tab")
+    assert focused(page) == "reject"
+    page.keyboard.press("Tab")
+    assert focused(page) == "settings"
+    page.keyboard.press("Enter")
+    assert focused(page) == "ps-consent-settings-title"
+
+    page.keyboard.press("Escape")
+    assert page.locator("#ps-consent-first").is_visible(), "Escape leaves the settings"
+    assert focused(page) == "settings"
+    assert stored_choice(page) is None, "and accepts nothing"
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert focused(page) == "ps-consent-statistics"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert focused(page) == "Cookies in this category (2)"
+    page.keyboard.press("Tab")
+    assert focused(page) == "ps-consent-media"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert focused(page) == "Your consent log"
+    page.keyboard.press("Tab")
+    assert focused(page) == "save"
+    recorded(page, lambda: page.keyboard.press("Enter"))
+
+    assert demo_runs(page) == ["statistics"]
+    assert my_records(page, server)[0]["categories"] == {"necessary": True, "statistics": True,
+                                                          "media": False}
+
+
+def test_focus_is_not_trapped_in_the_banner(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/")
+    for _ in range(4):
+        page.keyboard.press("Tab")
+    assert focused(page) == "settings"
+    page.keyboard.press("Tab")
+    inside = page.evaluate("document.getElementById('ps-consent').contains(document.activeElement)")
+    assert not inside
+    assert page.locator("#ps-consent").is_visible(), "leaving the banner does not dismiss it"
+
+
+def test_escape_on_the_first_layer_dismisses_the_banner_for_this_page_only(
+    page, server: ConsentServer
+) -> None:
+    page.goto(server.url + "en/demo/")
+    page.keyboard.press("Escape")
+    assert page.locator("#ps-consent").is_hidden()
+    assert page.context.cookies() == [] and demo_runs(page) == []
+    page.reload()
+    assert page.locator("#ps-consent").is_visible()
+
+
+def test_the_settings_link_reopens_the_current_choice_and_escape_returns_focus(
+    page, server: ConsentServer
+) -> None:
+    page.goto(server.url + "en/")
+    first_layer(page, "settings").click()
+    page.locator("#ps-consent-media").check()
+    recorded(page, settings_layer(page, "save").click)
+
+    link = page.locator("[data-ps-open]")
+    link.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#ps-consent-settings").is_visible()
+    assert page.locator("#ps-consent-media").is_checked()
+    assert not page.locator("#ps-consent-statistics").is_checked()
+    page.keyboard.press("Escape")
+    assert page.locator("#ps-consent").is_hidden()
+    assert page.evaluate("document.activeElement.hasAttribute('data-ps-open')")
+    assert len(my_records(page, server)) == 1
+
+
+# Script API, media, print -----------------------------------------------------------------------
+
+def test_the_script_api_reads_the_choice_opens_the_settings_and_announces_changes(
+    page, server: ConsentServer
+) -> None:
+    page.goto(server.url + "en/")
+    assert page.evaluate("psConsent.get()") is None
+    assert page.evaluate("psConsent.allowed('necessary')") is True
+    assert page.evaluate("psConsent.allowed('statistics')") is False
+    page.evaluate("document.addEventListener('ps-consent-change', e => window.seen = e.detail)")
+    recorded(page, first_layer(page, "accept").click)
+
+    seen = page.evaluate("window.seen")
+    assert seen["categories"] == {"necessary": True, "statistics": True, "media": True}
+    assert (seen["policy"], seen["source"]) == ("2026-11-01", "banner")
+    assert page.evaluate("psConsent.get()") == seen
+    assert page.evaluate("psConsent.allowed('media')") is True
+    page.evaluate("psConsent.open()")
+    assert page.locator("#ps-consent-settings").is_visible()
+
+
+def test_reduced_motion_and_print(page, server: ConsentServer) -> None:
+    page.goto(server.url)
+    animation = "getComputedStyle(document.getElementById('ps-consent')).animationName"
+    assert page.evaluate(animation) != "none"
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(animation) == "none"
+    page.emulate_media(media="print")
+    assert page.locator("#ps-consent").is_hidden()
+
+
+def test_without_javascript_nothing_optional_runs_and_the_settings_link_explains(
+    browser, server: ConsentServer
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url + "en/demo/")
+    assert page.locator("#ps-consent").is_hidden()
+    assert "has not run" in page.locator("#demo-statistics").inner_text()
+    page.locator("[data-ps-open]").click()
+    page.wait_for_url("**/en/cookie-settings/")
+    assert page.get_by_role("heading", name="Without JavaScript").is_visible()
+    assert context.cookies() == []
+    context.close()
