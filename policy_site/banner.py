@@ -21,6 +21,7 @@ from policy_site.i18n import BABEL_LOCALES
 from policy_site.versions import LANGUAGES, History
 
 CONSENT_ENDPOINT = "/api/v1/consents"
+VISITOR_LOG_ENDPOINT = "/api/v1/me/consents"
 REPROMPT_DAYS = 365
 """Ask again after 12 months: the lifetime the policy text gives the ``ps_consent`` cookie, within
 the 13 months that supervisory authorities accept for a consent cookie (see README)."""
@@ -61,6 +62,7 @@ def banner_config(
     return {
         "lang": lang,
         "endpoint": CONSENT_ENDPOINT,
+        "log_endpoint": VISITOR_LOG_ENDPOINT,
         "reprompt_days": REPROMPT_DAYS,
         "policy": {
             "version": current.id,

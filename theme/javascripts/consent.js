@@ -71,8 +71,12 @@
     });
   };
 
-  // Choices wait in localStorage until the service has answered; one sender at a time across
-  // tabs, each removed only after the service has stored it (or refused it for good).
+  // Choices wait in localStorage until the service has stored them. One page sends at a time
+  // (a Web Lock). An item carries s: when a page started sending it (others leave it alone for a
+  // while), or -1 when an attempt failed without an answer and may still have been stored: the
+  // visitor's own log is checked before it is sent again. ps_consent_last: the newest record id
+  // known to be stored.
+  const LAST = "ps_consent_last";
   const load = () => {
     try {
       return JSON.parse(localStorage.getItem(QUEUE)) || [];
@@ -95,17 +99,35 @@
       body: JSON.stringify(body),
       credentials: "same-origin",
     });
+  const sig = (b) =>
+    JSON.stringify([b.action, b.source, b.inventory, b.policy.version, b.policy.language, b.policy.sha256,
+      C.categories.map((c) => b.categories[c.id])]);
   const flush = () => {
     const run = async () => {
-      for (let q = load(); q.length; q = load()) {
-        let r;
+      for (let q = load(), it; (it = q[0]); q = load()) {
+        const mark = (s) => save(load().map((x) => (x.id === it.id ? { ...x, s } : x)));
+        const drop = () => save(load().filter((x) => x.id !== it.id));
         try {
-          r = await post(q[0].b);
+          if (it.s > Date.now() - 15e3) return;
+          if (it.s) {
+            const r = await fetch(C.log_endpoint, { credentials: "same-origin" });
+            if (r.ok) {
+              const recs = (await r.json()).records;
+              const i = recs.findIndex((x) => x.id === localStorage.getItem(LAST));
+              if (recs.slice(0, i < 0 ? recs.length : i).some((x) => sig(x) === sig(it.b))) {
+                drop();
+                continue;
+              }
+            } else if (r.status !== 401) return;
+          }
+          mark(Date.now());
+          const r = await post(it.b);
+          if (r.status >= 500 || r.status === 429 || r.status === 408) return mark(0);
+          if (r.ok) localStorage.setItem(LAST, (await r.json()).id);
+          drop();
         } catch (e) {
-          return;
+          return mark(-1);
         }
-        if (r.status >= 500 || r.status === 429 || r.status === 408) return;
-        save(load().filter((x) => x.id !== q[0].id));
       }
     };
     return navigator.locks ? navigator.locks.request(QUEUE, run) : run();
