@@ -168,6 +168,7 @@ def test_the_three_first_layer_buttons_are_equally_prominent(
 ) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.goto(server.url)
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")  # slid in
     buttons = [first_layer(page, action) for action in ("accept", "reject", "settings")]
     boxes = [button.bounding_box() for button in buttons]
     styles = [button.evaluate(f"b => {{ const s = getComputedStyle(b); "

@@ -1,0 +1,95 @@
+"""The banner as built into the site: on every page, configured from the current inventory,
+inert gated scripts, and JS + CSS within 4 KB gzipped, minified reproducibly from source."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+BUDGET = 4096
+MINIFIED = ("javascripts/consent.min.js", "stylesheets/consent.min.css")
+CONFIG = re.compile(r'<script type="application/json" id="ps-consent-config">(.*?)</script>', re.S)
+
+
+def pages(site: Path) -> list[Path]:
+    return [page for page in sorted(site.rglob("*.html")) if page.name != "404.html"]
+
+
+def config_of(page: Path) -> dict:
+    match = CONFIG.search(page.read_text(encoding="utf-8"))
+    assert match, f"{page}: no banner configuration"
+    return json.loads(match.group(1))
+
+
+def gzipped_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+
+
+def test_the_banner_script_and_style_weigh_at_most_4_kb_gzipped(built_site: Path) -> None:
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    for asset in MINIFIED:
+        assert f'"{asset}"' in html, f"the pages load {asset}"
+    total = sum(gzipped_size(built_site / asset) for asset in MINIFIED)
+    assert total <= BUDGET, f"{total} bytes gzipped"
+
+
+def test_the_minified_files_are_exactly_what_esbuild_makes_from_the_sources(tmp_path: Path) -> None:
+    assert shutil.which("npm") and (REPO / "node_modules/.bin/esbuild").exists(), (
+        "esbuild is installed by `make test` (npm ci)")
+    subprocess.run(["npm", "run", "--silent", "build:banner", "--", f"--outdir={tmp_path}"],
+                   cwd=REPO, check=True, capture_output=True, timeout=120)
+    for asset in MINIFIED:
+        assert (tmp_path / asset).read_bytes() == (REPO / "theme" / asset).read_bytes(), (
+            f"theme/{asset} is stale: run `npm run build:banner` and commit it")
+
+
+def test_the_banner_requests_nothing_from_other_sites() -> None:
+    for asset in MINIFIED:
+        text = (REPO / "theme" / asset).read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9]", text, re.I), asset
+        assert "import(" not in text and "@import" not in text, asset
+
+
+def test_every_page_has_the_banner_the_settings_link_and_its_own_language(built_site: Path) -> None:
+    found = pages(built_site)
+    assert len(found) >= 18, "nine page types in two languages"
+    for page in found:
+        html = page.read_text(encoding="utf-8")
+        lang = "en" if page.relative_to(built_site).parts[0] == "en" else "sv"
+        assert 'id="ps-consent"' in html and "data-ps-open" in html, page
+        assert config_of(page)["lang"] == lang, page
+        link = "Cookie settings" if lang == "en" else "Cookieinställningar"
+        assert f"data-ps-open>{link}</a>" in html, page
+
+
+def test_the_configuration_is_the_current_inventory_and_policy_text(built_site: Path) -> None:
+    manifest = json.loads((built_site / "versions.json").read_text(encoding="utf-8"))
+    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
+    inventory = yaml.safe_load(
+        (REPO / f"policy_src/versions/{current['id']}/cookies.yml").read_text(encoding="utf-8"))
+    for lang, page in (("sv", "index.html"), ("en", "en/index.html")):
+        config = config_of(built_site / page)
+        assert config["policy"] == {"version": current["id"], "language": lang,
+                                    "sha256": current["languages"][lang]["sha256"],
+                                    "url": current["languages"][lang]["url"]}
+        assert config["inventory"] == current["inventory"]["sha256"]
+        assert config["reprompt_days"] == 365
+        assert [(c["id"], c["required"], c["title"], [k["name"] for k in c["cookies"]])
+                for c in config["categories"]] == [
+            (c["id"], c["required"], c["title"][lang], [k["name"] for k in c["cookies"]])
+            for c in inventory["categories"]]
+
+
+@pytest.mark.parametrize("page", ["demo/index.html", "en/demo/index.html"])
+def test_the_demo_scripts_are_inert_until_consent(built_site: Path, page: str) -> None:
+    html = (built_site / page).read_text(encoding="utf-8")
+    gated = re.findall(r'<script type="text/plain" data-category="(\w+)">', html)
+    assert gated == ["statistics", "media"]
