@@ -364,6 +364,36 @@ def test_the_settings_link_reopens_the_current_choice_and_escape_returns_focus(
     assert len(my_records(page, server)) == 1
 
 
+GATED_EMBEDS = """() => {
+    const frame = Object.assign(document.createElement("iframe"), {title: "Video"});
+    Object.assign(frame.dataset, {category: "media", src: "/en/about/?embed"});
+    const script = Object.assign(document.createElement("script"), {type: "text/plain"});
+    Object.assign(script.dataset, {category: "statistics", src: "/javascripts/tracker.js"});
+    document.querySelector("article").append(frame, script);
+}"""
+
+
+@pytest.mark.parametrize("accepts", ["media", "statistics"])
+def test_gated_iframes_and_external_scripts_load_only_for_their_category(
+    page, server: ConsentServer, accepts: str
+) -> None:
+    page.goto(server.url + "en/")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.evaluate(GATED_EMBEDS)
+    first_layer(page, "settings").click()
+    page.locator(f"#ps-consent-{accepts}").check()
+    assert not [url for url in requested if "embed" in url or "tracker" in url], "nothing before"
+    recorded(page, settings_layer(page, "save").click)
+
+    page.wait_for_load_state("networkidle")
+    frame_loaded = any(url.endswith("/en/about/?embed") for url in requested)
+    script_loaded = any(url.endswith("/javascripts/tracker.js") for url in requested)
+    assert (frame_loaded, script_loaded) == (accepts == "media", accepts == "statistics")
+    assert page.locator("script[data-category=statistics][type='text/plain']").count() == (
+        accepts != "statistics")
+
+
 # Script API, media, print -----------------------------------------------------------------------
 
 def test_the_script_api_reads_the_choice_opens_the_settings_and_announces_changes(
