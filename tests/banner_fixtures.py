@@ -54,18 +54,23 @@ class ConsentServer:
         # The README's command, in its own process like gunicorn's workers.
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "consent_service", "consent", "init-db"],
-            cwd=REPO, env={**os.environ, **self.environment}, capture_output=True, text=True,
+            cwd=REPO, env=self._env(), capture_output=True, text=True,
             timeout=60,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         self.process: subprocess.Popen[bytes] | None = None
+
+    def _env(self) -> dict[str, str]:
+        """The shell's environment without its own CONSENT_* settings, plus ours."""
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("CONSENT_")}
+        return {**inherited, **self.environment}
 
     def start(self) -> ConsentServer:
         log = (self.workdir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",
              "--graceful-timeout", "1", "--no-control-socket", "consent_service:create_app()"],
-            cwd=REPO, env={**os.environ, **self.environment}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + 30

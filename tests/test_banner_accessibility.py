@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from banner_fixtures import ConsentServer, first_layer, recorded, settings_layer
-from conftest import REPO
+from site_testing import REPO
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from site_testing import REPO
 
 BUDGET = 4096
 MINIFIED = ("javascripts/consent.min.js", "stylesheets/consent.min.css")

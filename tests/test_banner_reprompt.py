@@ -24,7 +24,7 @@ from banner_fixtures import (
     settings_layer,
     stored_choice,
 )
-from conftest import copy_project, mkdocs_build
+from site_testing import copy_project, mkdocs_build
 
 pytestmark = pytest.mark.browser
 
