@@ -394,6 +394,17 @@ def test_gated_iframes_and_external_scripts_load_only_for_their_category(
         accepts != "statistics")
 
 
+def test_a_link_to_cookie_settings_from_another_page_opens_them(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/#cookie-settings")
+    assert page.locator("#ps-consent-settings").is_visible(), "also before any choice"
+    recorded(page, settings_layer(page, "accept").click)
+    page.goto(server.url + "en/about/")
+    assert page.locator("#ps-consent").is_hidden()
+    page.goto(server.url + "en/#cookie-settings")
+    assert page.locator("#ps-consent-settings").is_visible()
+    assert page.locator("#ps-consent-media").is_checked()
+
+
 # Script API, media, print -----------------------------------------------------------------------
 
 def test_the_script_api_reads_the_choice_opens_the_settings_and_announces_changes(

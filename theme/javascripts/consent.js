@@ -217,9 +217,13 @@
   purge();
   if (load().length) flush();
   if (state) activate();
-  else if (navigator.globalPrivacyControl === true) {
+  // GPC counts as a choice: every optional category off, recorded with source gpc, and said so.
+  const gpc = !state && navigator.globalPrivacyControl === true;
+  if (gpc) {
     choose([], "gpc");
     d.getElementById("ps-consent-gpc").hidden = false;
-    show(false);
-  } else show(false);
+  }
+  // Other pages (the consent log) link to /#cookie-settings to open the settings here.
+  if (location.hash === "#cookie-settings") show(true);
+  else if (!state || gpc) show(false);
 })();
