@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from policy_site.versions import LANGUAGES
+
 PLACEHOLDER_PREFIX = "PLACEHOLDER"
 """A value containing this is a known unknown: every build lists it, none fails on it."""
 
@@ -62,7 +64,7 @@ class Facts:
     def text(self, key: str, lang: str) -> str | None:
         """The value at ``key`` in ``lang``: plain text, or the language's entry of a mapping."""
         value = self.raw(key)
-        if isinstance(value, Mapping) and set(value) == {"sv", "en"}:
+        if isinstance(value, Mapping) and set(value) == set(LANGUAGES):
             value = value[lang]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None

@@ -19,6 +19,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from policy_site.config import AsOfError, PolicySiteConfig, resolve_as_of
+from policy_site.facts import PLACEHOLDER_PREFIX
 from policy_site.i18n import LANGUAGE_NAMES
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
 from policy_site.sources import SourceError, load_sources
@@ -29,10 +30,15 @@ log = get_plugin_logger(__name__)
 
 class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def __init__(self) -> None:
+        self.serving = False
         self.content: SiteContent | None = None
         self.sources_dir: Path | None = None
         self.navigations: dict[str, Navigation] = {}
         self.files = Files([])
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Remember whether this is a preview (``mkdocs serve``) or a build to publish."""
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -50,15 +56,13 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 "and the previously built site is untouched"
             ) from None
         self.content = SiteContent(sources, as_of)
-        self._report(as_of)
+        self._report(as_of, sources.versions)
+        self._refuse_unfinished(config)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.content is not None
         for page in self.content.pages():
-            if files.get_file_from_path(page.src_uri) is not None:
-                raise PluginError(f"{config.docs_dir}/{page.src_uri} would replace a generated "
-                                  "page: rename or remove it")
             files.append(File.generated(config, page.src_uri, content=page.markdown,
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         for generated in self.content.files():
@@ -106,13 +110,34 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             server.watch(str(self.sources_dir))
         return server
 
-    def _report(self, as_of: Any) -> None:
+    def _refuse_unfinished(self, config: MkDocsConfig) -> None:
+        """Checked before MkDocs cleans the output folder, so a refusal loses nothing.
+
+        A hand-written page must not shadow a generated one, and a summary still marked
+        PLACEHOLDER (as ``policy-site new`` leaves it) may be previewed but never published.
+        """
+        assert self.content is not None
+        problems = [f"{config.docs_dir}/{page.src_uri}: would replace a generated page: rename "
+                    "or remove it" for page in self.content.pages()
+                    if (Path(config.docs_dir) / page.src_uri).exists()]
+        if not self.serving:
+            problems += [f"{version.text(lang).path}:1: summary is still a placeholder: write what "
+                         "changed before publishing" for version in self.content.history
+                         for lang in LANGUAGES if PLACEHOLDER_PREFIX in version.text(lang).summary]
+        for problem in problems:
+            log.error(problem)
+        if problems:
+            raise PluginError(f"{len(problems)} problem(s): nothing was built and the previously "
+                              "built site is untouched")
+
+    def _report(self, as_of: Any, all_versions: list) -> None:
         assert self.content is not None
         history = self.content.history
         current = history.current
         if current is None:
+            earliest = min((v.effective for v in all_versions), default=None)
             raise PluginError(f"no policy version is in effect on {as_of}: the earliest takes "
-                              f"effect on {history.versions[0].effective if len(history) else '-'}")
+                              f"effect on {earliest}")
         log.info(f"as of {as_of}: current version {current.id}, upcoming "
                  f"{', '.join(v.id for v in history.upcoming) or 'none'}")
         for version in self.content.unpublished:

@@ -44,6 +44,10 @@ SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 HEADING_ID = re.compile(r"\s*\{[^{}]*?#([^\s{}]+)[^{}]*\}\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+SITE_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?/$")
+TAG_AUTHORITY = re.compile(r"^[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?$")
+LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+ABSOLUTE_LINK = re.compile(r"^(/|#|[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,6 @@ def load_sources(root: Path, display_base: Path | None = None) -> PolicySources:
             version = reader.read_version(folder, facts)
             if version is not None:
                 versions.append(version)
-    if facts is not None:
-        reader.check_unique_dates(versions)
     if reader.problems:
         raise SourceError(reader.problems)
     assert facts is not None
@@ -212,7 +214,10 @@ class _Reader:
             return None
         return raw, text
 
-    def read_yaml(self, path: Path, line_offset: int = 0, text: str | None = None) -> tuple[Any, dict]:
+    def read_yaml(
+        self, path: Path, expected: str, line_offset: int = 0, text: str | None = None
+    ) -> tuple[Any, dict]:
+        """Parsed YAML and the line of each key; ``(None, {})`` after recording a problem."""
         if text is None:
             loaded = self.read_text(path)
             if loaded is None:
@@ -226,6 +231,9 @@ class _Reader:
             reason = getattr(error, "problem", None) or str(error).splitlines()[0]
             self.problem(path, line, f"not valid YAML ({reason}): check indentation and quoting")
             return None, {}
+        if data is None:
+            self.problem(path, line_offset + 1, f"empty: expected {expected}")
+            return None, {}
         for line, key in duplicates:
             self.problem(path, line + line_offset, f"key '{key}' appears twice: keep one")
         return data, {k: v + line_offset for k, v in lines.items()}
@@ -236,8 +244,8 @@ class _Reader:
         if not path.is_file():
             self.problem(path, None, "missing: policy.yml holds the controller's facts")
             return None
-        data, lines = self.read_yaml(path)
-        if data is None and not lines:
+        data, lines = self.read_yaml(path, "the document's facts (controller:, dpo:, ...)")
+        if data is None:
             return None
         if not isinstance(data, Mapping):
             self.problem(path, 1, "expected a mapping of keys (controller:, dpo:, ...)")
@@ -247,6 +255,7 @@ class _Reader:
             if facts.raw(key) is None:
                 parent = key.rsplit(".", 1)[0]
                 self.problem(path, facts.line(parent), f"missing key '{key}'")
+        self.check_fact_values(path, data, lines)
         appointed = facts.raw("dpo.appointed")
         if appointed is not None and not isinstance(appointed, bool):
             self.problem(path, facts.line("dpo.appointed"), "dpo.appointed must be true or false")
@@ -255,6 +264,33 @@ class _Reader:
                 if facts.raw(key) is None:
                     self.problem(path, facts.line("dpo"), f"missing key '{key}' (a DPO is appointed)")
         return facts
+
+    def check_fact_values(self, path: Path, data: Mapping, lines: dict) -> None:
+        """A value in one language needs all of them; URLs and tag ids must be well formed."""
+
+        def walk(node: Any, where: tuple[str, ...]) -> None:
+            if not isinstance(node, Mapping):
+                return
+            keys = set(node)
+            if keys and keys <= set(LANGUAGES) and keys != set(LANGUAGES):
+                missing = ", ".join(sorted(set(LANGUAGES) - keys))
+                self.problem(path, lines.get(where, 1), f"'{'.'.join(where)}' has no {missing} text: "
+                             f"give it in every language ({', '.join(LANGUAGES)})")
+                return
+            for key, value in node.items():
+                walk(value, (*where, str(key)))
+
+        walk(data, ())
+        site = data.get("site") if isinstance(data.get("site"), Mapping) else {}
+        url = site.get("url")
+        if isinstance(url, str) and not SITE_URL.match(url):
+            self.problem(path, lines.get(("site", "url"), 1), f"site.url '{url}' must be an http(s) "
+                         "address ending in '/', e.g. https://example.se/")
+        authority = site.get("tag_authority")
+        if isinstance(authority, str) and not TAG_AUTHORITY.match(authority):
+            self.problem(path, lines.get(("site", "tag_authority"), 1), f"site.tag_authority "
+                         f"'{authority}' must be a domain and a date it was held, e.g. example.se,2018 "
+                         "(RFC 4151)")
 
     # versions ---------------------------------------------------------------------------------
 
@@ -281,7 +317,9 @@ class _Reader:
             if read is not None:
                 texts[lang], fronts[lang] = read
         self.check_languages_agree(folder, texts, fronts)
-        if len(self.problems) > count or len(texts) != len(LANGUAGES):
+        if len(texts) != len(LANGUAGES) and len(self.problems) == count:
+            self.problem(folder, None, "could not be read as a version")
+        if len(self.problems) > count:
             return None
         front = fronts[LANGUAGES[0]][0]
         return PolicyVersion(
@@ -314,8 +352,9 @@ class _Reader:
                              f"then {', '.join(FRONT_MATTER_KEYS)}, then a line '---'")
             return None
         head, body_bytes, body_line = parts
-        front, lines = self.read_yaml(path, line_offset=1, text=head.decode())
-        if front is None and not lines:
+        front, lines = self.read_yaml(path, ", ".join(FRONT_MATTER_KEYS), line_offset=1,
+                                      text=head.decode())
+        if front is None:
             return None
         if not isinstance(front, dict):
             self.problem(path, 2, f"front matter must be keys: {', '.join(FRONT_MATTER_KEYS)}")
@@ -325,6 +364,7 @@ class _Reader:
         if not body.strip():
             self.problem(path, body_line, "the text is empty: write the policy below the front matter")
         self.check_headings(path, parse_headings(body, body_line))
+        self.check_links(path, body, body_line)
         self.check_references(path, body, body_line, facts, inventory)
         text = VersionText(
             lang=lang,
@@ -386,6 +426,16 @@ class _Reader:
             else:
                 first_use[heading.id] = heading.line
 
+    def check_links(self, path: Path, body: str, body_line: int) -> None:
+        """A version's text is shown at / and at /versions/<id>/: only absolute links work at both."""
+        for offset, line in enumerate(body.split("\n")):
+            for match in LINK.finditer(line):
+                target = match.group(1)
+                if not ABSOLUTE_LINK.match(target):
+                    self.problem(path, body_line + offset, f"relative link '{target}': the text is "
+                                 "shown at several addresses, so write a path from the site root "
+                                 "(e.g. /changes/) or a full address")
+
     def check_references(
         self, path: Path, body: str, body_line: int, facts: Facts | None, inventory: Inventory | None
     ) -> None:
@@ -441,23 +491,14 @@ class _Reader:
                                  "languages must have the same sections in the same order")
                 break
 
-    def check_unique_dates(self, versions: list[PolicyVersion]) -> None:
-        seen: dict[date, PolicyVersion] = {}
-        for version in versions:
-            if version.effective in seen:
-                text = version.text(LANGUAGES[0])
-                self.problems.append(Problem(text.path, 2, f"duplicate version: effective "
-                                     f"{version.effective} is also {seen[version.effective].id}"))
-            seen[version.effective] = version
-
     # cookies.yml ------------------------------------------------------------------------------
 
     def read_inventory(self, path: Path) -> Inventory | None:
         if not path.is_file():
             return None
         count = len(self.problems)
-        data, lines = self.read_yaml(path)
-        if data is None and not lines:
+        data, lines = self.read_yaml(path, "categories: with the cookies of each category")
+        if data is None:
             return None
         check = _InventoryCheck(self, path, lines)
         categories = check.categories(data)
