@@ -17,9 +17,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## Build the site into site/ (POLICY_AS_OF=YYYY-MM-DD to build as of another date).
+## Build the site into site/ (POLICY_AS_OF=YYYY-MM-DD to build as of another date). The new
+## build replaces site/ only once it has fully succeeded, so a failed build never leaves a gap.
 site: $(BIN)/.installed
-	$(BIN)/mkdocs build --strict
+	rm -rf site.new
+	$(BIN)/mkdocs build --strict --site-dir site.new
+	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
 
 ## Build the site and serve it with the consent service (SQLite) on http://$(HOST):$(PORT)/.
 run: site

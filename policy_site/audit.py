@@ -30,6 +30,8 @@ class ExportError(Exception):
 class AuditProblem:
     sequence: int | None
     message: str
+    line: int | None = None
+    """Line of the record in the NDJSON export, when the problem belongs to one record."""
 
     def __str__(self) -> str:
         where = f"sequence {self.sequence}" if self.sequence is not None else "export"
@@ -50,37 +52,70 @@ class AuditReport:
         return not self.problems
 
 
-def read_export(path: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Export:
+    records: list[dict[str, Any]]
+    lines: list[int]
+    """The line each record stands on, for messages that point at it."""
+
+
+def read_export(path: Path) -> Export:
     """Records of an NDJSON export, in file order."""
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ExportError(f"{path}:{number}: not a JSON record ({error.msg}); audit reads "
-                                  "the NDJSON export (the default format)") from None
-            if not isinstance(record, dict):
-                raise ExportError(f"{path}:{number}: expected a JSON object per line")
-            records.append(record)
-    return records
+    records, lines = [], []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ExportError(f"{path}: not UTF-8 text at byte {error.start}: is this an NDJSON "
+                          "export?") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ExportError(f"{path}:{number}: not a JSON record ({error.msg}); audit reads "
+                              "the NDJSON export (the default format)") from None
+        if not isinstance(record, dict):
+            raise ExportError(f"{path}:{number}: expected a JSON object per line")
+        records.append(record)
+        lines.append(number)
+    return Export(records, lines)
 
 
 def read_manifest(site: Path) -> dict[str, Any]:
+    """The site's ``versions.json``: the policy texts and inventories it published."""
     path = site / "versions.json"
     if not path.is_file():
         raise ExportError(f"{path}: not found: --site must be a built site folder")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(f"{path}: not a versions.json manifest ({error})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("versions"), list):
+        raise ExportError(f"{path}: not a versions.json manifest (expected an object with versions)")
+    return manifest
 
 
-def audit(records: list[dict[str, Any]], manifest: Mapping[str, Any]) -> AuditReport:
+def audit(export: Export, manifest: Mapping[str, Any], head: str | None = None) -> AuditReport:
+    """Every problem in an export, judged against a published manifest.
+
+    Without ``head`` (the chain head the service reports from ``verify``) records deleted from
+    the end of an export cannot be told from a log that simply ends there; with it they can.
+    """
+    records = export.records
     report = AuditReport(records=len(records))
-    report.problems += _order_problems(records)
-    ordered = sorted((r for r in records if _sequence(r) is not None), key=_sequence)
+    if not records:
+        report.problems.append(AuditProblem(None, "the export holds no records"))
+        return report
+    report.problems += _order_problems(records, export.lines)
+    unique = {_sequence(r): r for r in reversed(records) if _sequence(r) is not None}
+    ordered = [unique[sequence] for sequence in sorted(unique)]  # type: ignore[arg-type]
     report.problems += _chain_problems(ordered)
-    versions = {v["id"]: v for v in manifest.get("versions", [])}
+    if head is not None and ordered[-1].get("hash") != head:
+        report.problems.append(AuditProblem(_sequence(ordered[-1]), "the export ends here, but its "
+                                            "hash is not the chain head given: records after it are "
+                                            "missing, or the export is not the whole log"))
+    versions = {v.get("id"): v for v in manifest["versions"] if isinstance(v, Mapping)}
     for record in ordered:
         if record.get("type", "consent") != "consent":
             continue
@@ -91,7 +126,14 @@ def audit(records: list[dict[str, Any]], manifest: Mapping[str, Any]) -> AuditRe
     consents = [r for r in ordered if r.get("type", "consent") == "consent"]
     report.first = consents[0] if consents else None
     report.last = consents[-1] if consents else None
-    report.problems.sort(key=lambda p: (p.sequence is None, p.sequence or 0))
+    line_of = {}
+    for record, line in zip(records, export.lines, strict=True):
+        line_of.setdefault(_sequence(record), line)
+    report.problems = sorted(
+        (AuditProblem(p.sequence, p.message, p.line or line_of.get(p.sequence))
+         for p in report.problems),
+        key=lambda p: (p.sequence is None, p.sequence or 0),
+    )
     return report
 
 
@@ -100,18 +142,19 @@ def _sequence(record: Mapping[str, Any]) -> int | None:
     return sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None
 
 
-def _order_problems(records: Iterable[Mapping[str, Any]]) -> list[AuditProblem]:
+def _order_problems(records: Iterable[Mapping[str, Any]], lines: Iterable[int]) -> list[AuditProblem]:
     problems, highest, seen = [], 0, set()
-    for record in records:
+    for record, line in zip(records, lines, strict=True):
         sequence = _sequence(record)
         if sequence is None:
-            problems.append(AuditProblem(None, f"record {record.get('id')!r} has no sequence number"))
+            problems.append(AuditProblem(None, f"record {record.get('id')!r} has no sequence number",
+                                         line))
             continue
         if sequence in seen:
-            problems.append(AuditProblem(sequence, "appears twice in the export"))
+            problems.append(AuditProblem(sequence, "appears twice in the export", line))
         elif sequence < highest:
             problems.append(AuditProblem(sequence, f"out of order: listed after sequence {highest} "
-                                         "(records were reordered)"))
+                                         "(records were reordered)", line))
         seen.add(sequence)
         highest = max(highest, sequence)
     return problems
@@ -177,6 +220,10 @@ def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, Any]) -> 
     elif policy.get("sha256") != published.get("sha256"):
         problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
                                      f"text of {version_id}"))
+    recorded = str(record.get("recorded_at", ""))[:10]
+    if recorded and recorded < str(version.get("effective")):
+        problems.append(AuditProblem(sequence, f"recorded on {recorded}, before version {version_id} "
+                                     f"took effect on {version.get('effective')}"))
     inventory = version.get("inventory") or {}
     if record.get("inventory") != inventory.get("sha256"):
         problems.append(AuditProblem(sequence, f"inventory sha256 does not match the cookie "

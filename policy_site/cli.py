@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+import yaml
 from markupsafe import escape
 
 from policy_site import art13, diff, lock
@@ -23,7 +24,7 @@ from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, substitute
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
 from policy_site.sources import PolicySources, Problem, SourceError, load_sources, split_front_matter
-from policy_site.versions import LANGUAGES, History, PolicyVersion
+from policy_site.versions import CHANGE_TYPES, LANGUAGES, History, PolicyVersion
 
 EXIT_CODES = """\b
 Exit codes:
@@ -35,21 +36,33 @@ SUMMARY_PLACEHOLDER = "PLACEHOLDER: describe what changed in this version"
 
 
 class Project:
-    """Where the sources are, and the as-of date every command judges status by."""
+    """Where the sources are, and the as-of date every command judges status by.
 
-    def __init__(self, root: Path, sources: str) -> None:
+    Both come from the plugin's options in ``mkdocs.yml``, as for the site itself, so the
+    commands and the build can never look at different sources or dates.
+    """
+
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.sources_dir = root / sources
+        options = _plugin_options(root / "mkdocs.yml")
+        self.sources_dir = root / options.get("sources", "policy_src")
+        self.as_of_option: str | None = options.get("as_of")
 
     @property
     def as_of(self) -> date:
         try:
-            return resolve_as_of(None)
+            return resolve_as_of(self.as_of_option)
         except AsOfError as error:
             raise click.UsageError(str(error)) from None
 
     def show(self, path: Path) -> str:
+        """Paths in messages are relative to where the editor runs the command."""
         return os.path.relpath(path, Path.cwd())
+
+    def mkdocs(self, *args: str, **run: object) -> subprocess.CompletedProcess:
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=self.root, env=env,
+                              **run)  # type: ignore[call-overload]
 
     def load(self) -> PolicySources:
         """Validated sources, or every problem printed and exit code 1."""
@@ -67,15 +80,14 @@ pass_project = click.make_pass_decorator(Project)
 @click.group(epilog=EXIT_CODES)
 @click.option("--project", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder holding mkdocs.yml and the policy sources.")
-@click.option("--sources", default="policy_src", show_default=True,
-              help="Sources folder inside the project.")
 @click.pass_context
-def main(ctx: click.Context, root: Path, sources: str) -> None:
+def main(ctx: click.Context, root: Path) -> None:
     """Write, check, compare and audit the versioned privacy policy.
 
-    Dates are judged as of today, or as of $POLICY_AS_OF (YYYY-MM-DD) when set.
+    Dates are judged as of today, or as of $POLICY_AS_OF (YYYY-MM-DD) when set, or as of the
+    plugin's as_of option in mkdocs.yml; the sources folder is the plugin's sources option.
     """
-    ctx.obj = Project(root.resolve(), sources)
+    ctx.obj = Project(root.resolve())
 
 
 @main.command(epilog=EXIT_CODES)
@@ -83,7 +95,7 @@ def main(ctx: click.Context, root: Path, sources: str) -> None:
               help="Day the new version takes legal effect (YYYY-MM-DD).")
 @click.option("--published", type=click.DateTime(["%Y-%m-%d"]),
               help="Day it is made public; default today.")
-@click.option("--change-type", type=click.Choice(["material", "editorial"]), default="material",
+@click.option("--change-type", type=click.Choice(CHANGE_TYPES), default=CHANGE_TYPES[0],
               show_default=True, help="material changes are announced and ask visitors again.")
 @pass_project
 def new(project: Project, effective, published, change_type: str) -> None:
@@ -97,6 +109,9 @@ def new(project: Project, effective, published, change_type: str) -> None:
     effective = effective.date()
     published = published.date() if published else project.as_of
     latest = max(sources.versions, key=lambda v: v.effective, default=None)
+    if effective <= project.as_of:
+        raise click.UsageError(f"--effective {effective} must be after today ({project.as_of}): a "
+                               "change is announced before it takes effect")
     if latest is not None and effective <= latest.effective:
         raise click.UsageError(f"--effective {effective} must be after every existing version "
                                f"(the latest takes effect on {latest.effective})")
@@ -107,8 +122,7 @@ def new(project: Project, effective, published, change_type: str) -> None:
     if latest is not None:
         source_folder = project.sources_dir / "versions" / latest.id
         for lang in LANGUAGES:
-            raw = (source_folder / f"{lang}.md").read_bytes()
-            _, body, _ = split_front_matter(raw)  # type: ignore[misc]
+            _, body, _ = split_front_matter(latest.text(lang).source)  # type: ignore[misc]
             front = _front_matter(effective, published, change_type, latest.text(lang).title)
             (folder / f"{lang}.md").write_bytes(front + body)
         inventory = source_folder / "cookies.yml"
@@ -206,28 +220,30 @@ def diff_command(project: Project, old: str, new: str, lang: str, output: str,
 @pass_project
 def preview(project: Project, dev_addr: str) -> None:
     """Serve the site locally and rebuild it whenever a source file is saved."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", dev_addr]
-    raise SystemExit(subprocess.call(command, cwd=project.root, env=env))
+    raise SystemExit(project.mkdocs("serve", "--dev-addr", dev_addr).returncode)
 
 
 @main.command(name="audit", epilog=EXIT_CODES)
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--site", "site", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A built copy of the published site (with versions.json).")
-def audit_command(export: Path, site: Path) -> None:
-    """Verify a consent export offline against a published site.
+@click.option("--head", help="The chain head hash reported by the service's verify (API or "
+              "`flask consent verify`); without it, records deleted from the end go unnoticed.")
+def audit_command(export: Path, site: Path, head: str | None) -> None:
+    """Verify a complete consent export offline against a published site.
 
     Checks the hash chain (edited, deleted and reordered records are each named by sequence
-    number) and that every choice points at a policy text and cookie inventory the site
-    published, then summarises the records by action and policy version.
+    number and line) and that every choice points at a policy text and cookie inventory the
+    site published and was made after that text took effect, then summarises the records by
+    action and policy version. Audit a whole export, not one cut with from/to.
     """
     from policy_site import audit
 
     try:
-        report = audit.audit(audit.read_export(export), audit.read_manifest(site))
+        report = audit.audit(audit.read_export(export), audit.read_manifest(site), head=head)
     except audit.ExportError as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(1) from None
     click.echo(f"records: {report.records}")
     for title, counter in (("by action", report.by_action), ("by policy version", report.by_version)):
         click.echo(f"{title}: " + ", ".join(f"{key} {count}" for key, count in sorted(counter.items())))
@@ -235,11 +251,15 @@ def audit_command(export: Path, site: Path) -> None:
         if record is not None:
             click.echo(f"{label}: sequence {record.get('sequence')} at {record.get('recorded_at')}")
     for problem in report.problems:
-        click.echo(f"{export}: {problem}", err=True)
+        where = f"{export}:{problem.line}" if problem.line else str(export)
+        click.echo(f"{where}: {problem}", err=True)
     if not report.ok:
         click.echo(f"audit: {len(report.problems)} problem(s)", err=True)
         raise SystemExit(1)
-    click.echo("audit: the chain is intact and every record matches a published version")
+    verdict = "the chain is intact up to the head given" if head else (
+        "the chain is intact from its start to the last record exported (pass --head to prove "
+        "nothing was cut from the end)")
+    click.echo(f"audit: {verdict}, and every record matches a published version")
 
 
 def _front_matter(effective: date, published: date, change_type: str, title: str) -> bytes:
@@ -249,6 +269,13 @@ def _front_matter(effective: date, published: date, change_type: str, title: str
 
 
 def _update_lock(project: Project, sources: PolicySources) -> list[str]:
+    """Lock every version in effect; a version whose summary was never written is refused."""
+    for version in sources.versions:
+        if version.effective <= project.as_of:
+            for lang in LANGUAGES:
+                if PLACEHOLDER_PREFIX in version.text(lang).summary:
+                    raise click.ClickException(f"{version.text(lang).path}:1: summary is still a "
+                                               "placeholder: a version is locked only when finished")
     path = project.sources_dir / lock.LOCK_FILE
     try:
         before = lock.read_lock(path)
@@ -301,14 +328,13 @@ def _checkable_text(sources: PolicySources, version: PolicyVersion, lang: str) -
 
 
 def _placeholder_problems(project: Project, sources: PolicySources, as_of: date) -> list[Problem]:
-    upcoming = [v for v in sources.versions if v.effective > as_of]
-    if not upcoming:
-        return []
+    """Placeholders must be gone before anything not yet in effect is published."""
+    upcoming = History(sources.versions, as_of).upcoming
     names = ", ".join(v.id for v in upcoming)
     problems = [Problem(sources.facts.path, p.line, f"placeholder {p.key} = {p.value!r} must be filled "
                         f"in before {names} takes effect")
-                for p in sources.facts.placeholders()]
-    for version in upcoming:
+                for p in sources.facts.placeholders()] if upcoming else []
+    for version in sources.versions:
         for lang in LANGUAGES:
             text = version.text(lang)
             if PLACEHOLDER_PREFIX in text.summary:
@@ -319,15 +345,24 @@ def _placeholder_problems(project: Project, sources: PolicySources, as_of: date)
 
 def _strict_build(project: Project) -> bool:
     """Run the real `mkdocs build --strict` into a throwaway folder; True when it passes."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     with tempfile.TemporaryDirectory() as site:
-        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                                 "--site-dir", site], cwd=project.root, env=env,
+        result = project.mkdocs("build", "--strict", "--quiet", "--site-dir", site,
                                 capture_output=True, text=True)
     if result.returncode != 0:
         click.echo(result.stderr.strip() or result.stdout.strip(), err=True)
         return False
     return True
+
+
+def _plugin_options(config_file: Path) -> dict:
+    """The policy-site plugin's options from mkdocs.yml (defaults when it sets none)."""
+    if not config_file.is_file():
+        raise click.UsageError(f"{config_file} not found: run from the project folder or pass --project")
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    for entry in config.get("plugins") or []:
+        if isinstance(entry, dict) and "policy-site" in entry:
+            return entry["policy-site"] or {}
+    return {}
 
 
 def _html_document(project: Project, lang: str, title: str, body: str) -> str:

@@ -25,6 +25,7 @@ UrlFor = Callable[[str, str], str]
 
 
 def manifest(history: History, url_for: UrlFor) -> dict[str, Any]:
+    """The site's machine-readable index: what the consent service and auditors rely on."""
     current = history.current
     return {
         "as_of": history.as_of.isoformat(),
@@ -81,15 +82,16 @@ def atom_feed(
     the same across builds and hosts; ``updated`` is the publication date, the moment a version
     became news.
     """
-    ET.register_namespace("", ATOM_NS)
 
     def element(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", attrs)
+        node = ET.SubElement(parent, name, attrs)
         if text is not None:
             node.text = text
         return node
 
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": lang})
+    # The default namespace is written as a plain attribute: ElementTree's prefix registry is
+    # process-wide state, and un-prefixed names keep the output identical across runs.
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": lang})
     element(feed, "id", f"tag:{tag_authority}:privacy-policy/{lang}")
     element(feed, "title", title)
     newest = max((v.published for v in history), default=history.as_of)

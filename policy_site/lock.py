@@ -11,6 +11,7 @@ Pure: no MkDocs import.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def read_lock(path: Path) -> dict[str, dict[str, str]]:
+    """The recorded hashes; a missing file is an empty lock (no version has taken effect yet)."""
     if not path.is_file():
         return {}
     try:
@@ -45,6 +47,7 @@ def read_lock(path: Path) -> dict[str, dict[str, str]]:
 
 
 def write_lock(path: Path, lock: dict[str, dict[str, str]]) -> None:
+    """Sorted and indented, so each newly locked version is a small, reviewable diff."""
     ordered = {version: dict(sorted(files.items())) for version, files in sorted(lock.items())}
     path.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
 
@@ -62,7 +65,7 @@ def updated_lock(
 
 def verify_lock(
     root: Path, lock: dict[str, dict[str, str]], versions: list[PolicyVersion], as_of: date,
-    show: callable = str,  # type: ignore[valid-type]
+    show: Callable[[Path], str] = str,
 ) -> list[Problem]:
     """Every difference between the sources and the lock, as problems an editor can act on."""
     problems = []

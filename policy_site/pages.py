@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
@@ -78,10 +77,6 @@ class GeneratedPage:
     lang: str
     markdown: str
 
-    @property
-    def url(self) -> str:
-        return self.src_uri[: -len("index.md")] if self.src_uri.endswith("index.md") else self.src_uri
-
 
 @dataclass(frozen=True)
 class GeneratedFile:
@@ -122,15 +117,9 @@ class SiteContent:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
         files.extend(GeneratedFile(source_url(version.id, lang), version.text(lang).source)
                      for version in self.history for lang in LANGUAGES)
+        files.extend(GeneratedFile(f"versions/{version.id}/cookies.yml", version.inventory.source)
+                     for version in self.history if version.inventory is not None)
         return files
-
-    def nav_titles(self, lang: str) -> dict[str, str]:
-        """Titles of the generated pages that belong in the navigation."""
-        _ = self._gettext[lang]
-        return {
-            f"{prefix(lang)}index.md": _("Privacy policy"),
-            f"{prefix(lang)}changes/index.md": _("Change history"),
-        }
 
     def banner_config(self, lang: str) -> dict[str, Any] | None:
         return banner.banner_config(self.history, lang, self._gettext[lang], version_url)
@@ -144,11 +133,11 @@ class SiteContent:
     def home_page(self, lang: str) -> GeneratedPage:
         current = self.history.current
         assert current is not None, "validated by the plugin: some version is in effect"
-        return self._version_markdown(current, lang, f"{prefix(lang)}index.md", home=True)
+        return self._version_markdown(current, lang, f"{prefix(lang)}index.md")
 
     def version_page(self, version: PolicyVersion, lang: str) -> GeneratedPage:
         src = f"{version_url(version.id, lang)}index.md"
-        return self._version_markdown(version, lang, src, home=False)
+        return self._version_markdown(version, lang, src)
 
     def changes_page(self, lang: str) -> GeneratedPage:
         src = f"{prefix(lang)}changes/index.md"
@@ -204,13 +193,13 @@ class SiteContent:
     # helpers ----------------------------------------------------------------------------------
 
     def _version_markdown(
-        self, version: PolicyVersion, lang: str, src: str, home: bool
+        self, version: PolicyVersion, lang: str, src: str
     ) -> GeneratedPage:
         text = version.text(lang)
         status = self.history.status(version)
         current = self.history.current
         context = {
-            "version": version, "text": text, "status": status, "current": current, "home": home,
+            "version": version, "text": text, "status": status, "current": current,
             "announced": [
                 (later, self.history.previous(later)) for later in self.history.upcoming
                 if later.effective > version.effective and status != "superseded"
@@ -293,5 +282,4 @@ def _environment(lang: str, translations: object) -> jinja2.Environment:
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["long_date"] = lambda value: long_date(value, lang)
     env.globals["language_names"] = LANGUAGE_NAMES
-    env.globals["Markup"] = Markup
     return env

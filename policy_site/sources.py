@@ -504,7 +504,7 @@ class _Reader:
         categories = check.categories(data)
         if len(self.problems) > count:
             return None
-        return Inventory(categories=tuple(categories), data=data)
+        return Inventory(categories=tuple(categories), data=data, source=path.read_bytes())
 
 
 CATEGORY_KEYS = ("id", "required", "title", "description", "cookies")

@@ -79,6 +79,8 @@ class Inventory:
 
     categories: tuple[Category, ...]
     data: Mapping[str, Any] = field(repr=False)
+    source: bytes = field(default=b"", repr=False)
+    """The ``cookies.yml`` as written, published beside the version."""
 
     @property
     def sha256(self) -> str:
@@ -119,9 +121,6 @@ class History:
     def __len__(self) -> int:
         return len(self.versions)
 
-    def get(self, version_id: str) -> PolicyVersion | None:
-        return next((v for v in self.versions if v.id == version_id), None)
-
     @property
     def current(self) -> PolicyVersion | None:
         """The latest version effective on or before the as-of date, if any."""
@@ -133,6 +132,7 @@ class History:
         return [v for v in self.versions if v.effective > self.as_of]
 
     def status(self, version: PolicyVersion) -> Status:
+        """Upcoming until its effective date, then current until the next one takes effect."""
         if version.effective > self.as_of:
             return "upcoming"
         return "current" if version is self.current else "superseded"

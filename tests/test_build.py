@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from site_testing import mkdocs_build, tree_digest
 
 
@@ -34,6 +35,59 @@ def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(
                for line in errors), result.output
     assert "previously built site is untouched" in result.output
     assert "Traceback" not in result.output
+    assert tree_digest(site) == before
+
+
+def _break_front_matter(project: Path) -> str:
+    path = project / "policy_src/versions/2018-05-25/en.md"
+    path.write_bytes(b"---\n---\n" + path.read_bytes().split(b"\n---\n", 1)[1])
+    return "policy_src/versions/2018-05-25/en.md:2: empty: expected effective"
+
+
+def _drop_a_language(project: Path) -> str:
+    (project / "policy_src/versions/2027-01-01/sv.md").unlink()
+    return "policy_src/versions/2027-01-01/en.md:1: no 'sv' translation"
+
+
+def _break_inventory(project: Path) -> str:
+    path = project / "policy_src/versions/2026-11-01/cookies.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("required: true", "required: maybe"),
+                    encoding="utf-8")
+    return "policy_src/versions/2026-11-01/cookies.yml:"
+
+
+def _relative_link(project: Path) -> str:
+    path = project / "policy_src/versions/2027-01-01/sv.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nSe [historiken](changes/index.md).\n",
+                    encoding="utf-8")
+    return "relative link 'changes/index.md'"
+
+
+def _shadow_a_generated_page(project: Path) -> str:
+    (project / "docs/changes").mkdir()
+    (project / "docs/changes/index.md").write_text("# Mine\n", encoding="utf-8")
+    return "docs/changes/index.md: would replace a generated page"
+
+
+def _placeholder_summary(project: Path) -> str:
+    path = project / "policy_src/versions/2027-01-01/en.md"
+    text = path.read_text(encoding="utf-8")
+    summary = next(line for line in text.split("\n") if line.startswith("summary:"))
+    path.write_text(text.replace(summary, 'summary: "PLACEHOLDER: to write"'), encoding="utf-8")
+    return "policy_src/versions/2027-01-01/en.md:1: summary is still a placeholder"
+
+
+@pytest.mark.parametrize("breakage", [_break_front_matter, _drop_a_language, _break_inventory,
+                                      _relative_link, _shadow_a_generated_page, _placeholder_summary],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_each_refused_build_keeps_the_last_good_site(project: Path, tmp_path: Path, breakage) -> None:
+    site = tmp_path / "site"
+    assert mkdocs_build(project, site).returncode == 0
+    before = tree_digest(site)
+    expected = breakage(project)
+    result = mkdocs_build(project, site)
+    assert result.returncode != 0
+    assert expected in result.output
     assert tree_digest(site) == before
 
 

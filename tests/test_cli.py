@@ -97,13 +97,31 @@ def test_new_leaves_a_summary_that_check_asks_to_write(run, project: Path) -> No
             "changed in this version") in result.output
 
 
+def test_new_refuses_a_date_that_is_not_in_the_future(run, project: Path) -> None:
+    (project / "policy_src/versions/2027-01-01").rename(project / "policy_src/later")
+    result = run("new", "--effective", "2026-11-26")
+    assert result.exit_code == 2
+    assert "must be after today (2026-11-26): a change is announced before it takes effect" in result.output
+
+
 def test_new_and_lock_keep_the_lock_file_current(run, project: Path, monkeypatch) -> None:
     lock_path = project / "policy_src/versions.lock"
+    (project / "policy_src/versions.lock").write_text('{"2018-05-25": {}}\n')
+    assert run("new", "--effective", "2027-06-01").exit_code == 0
     assert set(json.loads(lock_path.read_text())) == {"2018-05-25", "2026-11-01"}
     monkeypatch.setenv("POLICY_AS_OF", "2027-01-02")
     result = run("lock")
     assert result.exit_code == 0 and "locked 2027-01-01" in result.output
     assert set(json.loads(lock_path.read_text())) == {"2018-05-25", "2026-11-01", "2027-01-01"}
+
+
+def test_lock_refuses_a_version_whose_summary_was_never_written(run, project: Path, monkeypatch) -> None:
+    run("new", "--effective", "2027-06-01")
+    monkeypatch.setenv("POLICY_AS_OF", "2027-06-01")
+    result = run("lock")
+    assert result.exit_code == 1
+    assert "versions/2027-06-01/sv.md:1: summary is still a placeholder" in result.output
+    assert "2027-06-01" not in json.loads((project / "policy_src/versions.lock").read_text())
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -132,6 +150,18 @@ def test_check_reports_misaligned_translations_by_file_and_line(run, project: Pa
     result = run("check", "--no-build")
     assert result.exit_code == 1
     assert (f"policy_src/{UPCOMING}/en.md:{line}: heading id 'object' differs from sv.md") in result.output
+
+
+def test_check_reports_sections_in_another_order(run, project: Path) -> None:
+    path = project / f"policy_src/{UPCOMING}/en.md"
+    text = path.read_text(encoding="utf-8")
+    swapped = text.replace("{#erasure}", "{#swap}").replace("{#restriction}", "{#erasure}") \
+                  .replace("{#swap}", "{#restriction}")
+    path.write_text(swapped, encoding="utf-8")
+    line = next(n for n, content in enumerate(swapped.split("\n"), 1) if "{#restriction}" in content)
+    result = run("check", "--no-build")
+    assert (f"policy_src/{UPCOMING}/en.md:{line}: heading id 'restriction' differs from sv.md"
+            in result.output)
 
 
 @pytest.mark.parametrize("item", art13.load_checklist(), ids=lambda item: item.id)
@@ -286,3 +316,57 @@ def test_audit_names_a_record_pointing_at_an_unpublished_version(export: Path, b
     assert ("sequence 3: points at policy version '2030-01-01', which the site does not publish"
             in result.stderr)
     assert "audit: 1 problem(s)" in result.stderr
+
+
+def test_audit_counts_a_duplicated_record_once_and_names_it(export: Path, built_site: Path,
+                                                             project: Path) -> None:
+    records = records_of(export)
+    write_records(export, records[:4] + [records[3]] + records[4:])
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 1
+    assert "records: 9" in result.stdout and "by policy version: 2026-11-01 8" in result.stdout
+    assert f"{export}:5: sequence 4: appears twice in the export" in result.stderr
+
+
+def test_audit_with_the_chain_head_notices_records_cut_from_the_end(export: Path, built_site: Path,
+                                                                     project: Path) -> None:
+    records = records_of(export)
+    head = records[-1]["hash"]
+    write_records(export, records[:-2])
+    without_head = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert without_head.returncode == 0
+    assert "pass --head to prove nothing was cut from the end" in without_head.stdout
+    with_head = run_process(project, "audit", str(export), "--site", str(built_site), "--head", head)
+    assert with_head.returncode == 1
+    assert "sequence 6: the export ends here, but its hash is not the chain head given" in with_head.stderr
+
+
+def test_audit_refuses_an_empty_export_and_unreadable_inputs(export: Path, built_site: Path,
+                                                             project: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ndjson"
+    empty.write_text("")
+    result = run_process(project, "audit", str(empty), "--site", str(built_site))
+    assert result.returncode == 1 and "export: the export holds no records" in result.stderr
+    broken_site = tmp_path / "site"
+    broken_site.mkdir()
+    (broken_site / "versions.json").write_text("[]")
+    result = run_process(project, "audit", str(export), "--site", str(broken_site))
+    assert result.returncode == 1 and "not a versions.json manifest" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_audit_names_a_consent_recorded_before_its_version_took_effect(export: Path, built_site: Path,
+                                                                       project: Path) -> None:
+    from consent_service.chain import GENESIS_HASH, record_hash
+
+    records = records_of(export)
+    records[0]["recorded_at"] = "2026-10-15T09:00:00Z"
+    previous = GENESIS_HASH
+    for record in records:
+        record["prev_hash"] = previous
+        record["hash"] = previous = record_hash(record)
+    write_records(export, records)
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 1
+    assert ("sequence 1: recorded on 2026-10-15, before version 2026-11-01 took effect on 2026-11-01"
+            in result.stderr)

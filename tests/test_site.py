@@ -138,6 +138,9 @@ def test_feeds_have_one_entry_per_version_with_stable_tag_ids(built_site: Path) 
         ids = [e.findtext(f"{ATOM}id") for e in root.findall(f"{ATOM}entry")]
         assert len(ids) == 3 and all(i.startswith("tag:") and i.endswith(f"/{lang}") for i in ids)
         assert root.findtext(f"{ATOM}updated") and root.find(f"{ATOM}author/{ATOM}name") is not None
+        for entry in root.findall(f"{ATOM}entry"):  # RFC 4287 4.1.2: id, title, updated; a link
+            assert entry.findtext(f"{ATOM}title") and entry.findtext(f"{ATOM}updated")
+            assert entry.find(f"{ATOM}link[@rel='alternate']") is not None
 
 
 def test_two_builds_are_byte_identical(built_site: Path, tmp_path: Path) -> None:
@@ -158,6 +161,16 @@ def test_no_third_party_requests_in_the_built_site(built_site: Path) -> None:
             if external.match(url):
                 offenders.append(f"{path.relative_to(built_site)}: url({url})")
     assert offenders == []
+
+
+@pytest.mark.parametrize("path", ["", "versions/2018-05-25/", "changes/", "diff/2026-11-01..2027-01-01/",
+                                  "about/"])
+def test_language_switcher_on_every_page_type(built_site: Path, path: str) -> None:
+    sv_links = {value for tag, name, value in attributes(page(built_site, path)) if tag == "a"}
+    en_links = {value for tag, name, value in attributes(page(built_site, "en/" + path)) if tag == "a"}
+    depth = "../" * path.count("/")
+    assert f"{depth}en/{path}" in sv_links
+    assert f"../{depth}{path}" in en_links
 
 
 def test_language_switcher_leads_to_the_same_page(built_site: Path) -> None:
@@ -195,6 +208,9 @@ def test_placeholders_are_listed_by_every_build(tmp_path: Path) -> None:
 
 def test_hashes_can_be_recomputed_from_the_published_site_alone(built_site: Path) -> None:
     for version in manifest(built_site)["versions"]:
+        if version["inventory"]:
+            data = yaml.safe_load((built_site / "versions" / version["id"] / "cookies.yml").read_bytes())
+            assert version["inventory"]["sha256"] == sha256_hex(canonical_json(data))
         for lang, entry in version["languages"].items():
             raw = (built_site / "versions" / version["id"] / f"{lang}.md").read_bytes()
             assert entry["sha256"] == sha256_hex(raw.split(b"\n---\n", 1)[1])

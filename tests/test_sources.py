@@ -225,3 +225,53 @@ def test_missing_required_fact(src: Path) -> None:
     replace(path, email + "\n", "")
     assert any(p.startswith("policy.yml:") and "missing key 'controller.email'" in p
                for p in problems(src))
+
+
+def test_empty_front_matter_is_reported_not_dropped(src: Path) -> None:
+    path = src / OLD / "sv.md"
+    body = path.read_bytes().split(b"\n---\n", 1)[1]
+    path.write_bytes(b"---\n---\n" + body)
+    expected = f"{OLD}/sv.md:2: empty: expected effective, published, change_type, title, summary"
+    assert expected in problems(src)
+
+
+def test_empty_policy_yml(src: Path) -> None:
+    (src / "policy.yml").write_text("# nothing yet\n", encoding="utf-8")
+    assert any(p.startswith("policy.yml:1: empty: expected the document's facts") for p in problems(src))
+
+
+def test_empty_inventory(src: Path) -> None:
+    (src / NOW / "cookies.yml").write_text("\n", encoding="utf-8")
+    assert any(p.startswith(f"{NOW}/cookies.yml:1: empty: expected categories:") for p in problems(src))
+
+
+def test_relative_links_are_refused_because_the_text_has_several_addresses(src: Path) -> None:
+    path = src / NOW / "en.md"
+    text = path.read_text(encoding="utf-8")
+    paragraph = next(line for line in text.split("\n")[10:] if line and line[0].isalpha())
+    replace(path, paragraph, paragraph + " See [about us](../about/).")
+    line = line_of(path, "[about us]")
+    assert any(p.startswith(f"{NOW}/en.md:{line}: relative link '../about/'") for p in problems(src))
+
+
+def test_a_fact_given_in_one_language_only(src: Path) -> None:
+    path = src / "policy.yml"
+    text = path.read_text(encoding="utf-8")
+    en_line = next(line for line in text.split("\n") if line.strip().startswith("en: \"the Swedish"))
+    replace(path, en_line + "\n", "")
+    found = problems(src)
+    assert any(p.startswith("policy.yml:") and "'supervisory_authority.name' has no en text" in p
+               for p in found), found
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('"https://PLACEHOLDER.example/"', '"https://example.se/policy"',
+     "site.url 'https://example.se/policy' must be an http(s) address ending in '/'"),
+    ('"PLACEHOLDER.example,2018"', '"example.se"',
+     "site.tag_authority 'example.se' must be a domain and a date"),
+])
+def test_feed_facts_are_well_formed(src: Path, old: str, new: str, expected: str) -> None:
+    path = src / "policy.yml"
+    replace(path, old, new)
+    line = line_of(path, new)
+    assert any(p.startswith(f"policy.yml:{line}: {expected}") for p in problems(src))
