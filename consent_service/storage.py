@@ -17,9 +17,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -48,13 +48,14 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .chain import GENESIS_HASH, Anchor, ChainBroken, canonical_json, record_hash, verify_chain
 from .choice import Choice
+from .writer import FileLock, GroupCommit
 
 SCHEMA_VERSION = 1
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 metadata = MetaData()
 
-Sequence = BigInteger().with_variant(Integer(), "sqlite")
+SequenceNumber = BigInteger().with_variant(Integer(), "sqlite")
 
 visitors = Table(
     "visitors",
@@ -67,7 +68,7 @@ visitors = Table(
 consent_records = Table(
     "consent_records",
     metadata,
-    Column("sequence", Sequence, primary_key=True, autoincrement=False),
+    Column("sequence", SequenceNumber, primary_key=True, autoincrement=False),
     Column("id", String(36), nullable=False, unique=True),
     Column("type", String(16), nullable=False),
     Column("visitor_id", String(32), ForeignKey("visitors.id"), nullable=True),
@@ -90,7 +91,7 @@ chain_head = Table(
     "chain_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("sequence", Sequence, nullable=False),
+    Column("sequence", SequenceNumber, nullable=False),
     Column("hash", String(64), nullable=False),
 )
 
@@ -169,9 +170,13 @@ class Storage:
 
     def __init__(self, url: str, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.url = url
-        self.backend = make_url(url).get_backend_name()
+        parsed = make_url(url)
+        self.backend = parsed.get_backend_name()
         self._clock = clock
-        self._write_lock = threading.Lock()
+        self._appends: GroupCommit[_NewConsent, Appended] = GroupCommit(self._commit_consents)
+        self._process_lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if self.backend == "sqlite" and parsed.database:
+            self._process_lock = FileLock(f"{parsed.database}.writer-lock")
         self.engine = self._create_engine(url)
 
     def _create_engine(self, url: str) -> Engine:
@@ -180,7 +185,9 @@ class Storage:
             event.listen(engine, "connect", _configure_sqlite)
             event.listen(engine, "begin", _begin_sqlite)
             return engine
-        return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # No pre-ping (a round trip per checkout): after a server restart the first failing
+        # statement invalidates the whole pool and only that request gets a 503.
+        return create_engine(url, hide_parameters=True, pool_size=5, max_overflow=5, pool_recycle=3600)
 
     def describe(self) -> str:
         """The URL without its password, for messages."""
@@ -188,6 +195,8 @@ class Storage:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._process_lock, FileLock):
+            self._process_lock.close()
 
     @contextlib.contextmanager
     def _reading(self, **options: Any) -> Iterator[Connection]:
@@ -198,11 +207,14 @@ class Storage:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
-        with (
-            self._write_lock,
-            _translated_errors(),
-            self.engine.connect() as conn,
-        ):
+        """A write transaction, once this process's writer lock is free."""
+        with self._appends.lock, self._transaction() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction; the caller holds this process's writer lock."""
+        with self._process_lock, _translated_errors(), self.engine.connect() as conn:
             conn.execution_options(consent_write=True)
             with conn.begin():
                 yield conn
@@ -231,43 +243,42 @@ class Storage:
     def append_consent(
         self, choice: Choice, *, visitor_id: str, new_secret_sha256: str | None = None
     ) -> Appended:
-        """Append one choice to the chain and commit; create the visitor first when
-        ``new_secret_sha256`` is given."""
-        with self._writing() as conn:
+        """Append one choice to the chain and return once it is committed; create the visitor
+        first when ``new_secret_sha256`` is given. Concurrent calls share transactions."""
+        return self._appends.submit(_NewConsent(choice, visitor_id, new_secret_sha256))
+
+    def _commit_consents(self, jobs: Sequence[_NewConsent]) -> list[Appended]:
+        with self._transaction() as conn:
             sequence, prev_hash = _lock_head(conn)
             recorded_at = format_timestamp(self._clock())
-            if new_secret_sha256 is not None:
-                conn.execute(
-                    insert(visitors).values(
-                        id=visitor_id, secret_sha256=new_secret_sha256, created_at=recorded_at
+            new_visitors = []
+            records = []
+            for job in jobs:
+                sequence += 1
+                if job.new_secret_sha256 is not None:
+                    new_visitors.append(
+                        {
+                            "id": job.visitor_id,
+                            "secret_sha256": job.new_secret_sha256,
+                            "created_at": recorded_at,
+                        }
                     )
-                )
-            record = {
-                "type": "consent",
-                "id": str(uuid.uuid4()),
-                "sequence": sequence + 1,
-                "visitor": visitor_id,
-                "recorded_at": recorded_at,
-                "action": choice.action,
-                "categories": dict(choice.categories),
-                "policy": {
-                    "version": choice.policy_version,
-                    "language": choice.policy_language,
-                    "sha256": choice.policy_sha256,
-                },
-                "inventory": choice.inventory,
-                "source": choice.source,
-                "prev_hash": prev_hash,
-            }
-            record["hash"] = record_hash(record)
-            _append(conn, record)
-        return Appended(
-            id=record["id"],
-            sequence=record["sequence"],
-            hash=record["hash"],
-            recorded_at=recorded_at,
-            visitor=visitor_id,
-        )
+                record = _consent_record(job, sequence, recorded_at, prev_hash)
+                prev_hash = record["hash"]
+                records.append(record)
+            if new_visitors:
+                conn.execute(_INSERT_VISITOR, new_visitors)
+            _append(conn, records)
+        return [
+            Appended(
+                id=record["id"],
+                sequence=record["sequence"],
+                hash=record["hash"],
+                recorded_at=recorded_at,
+                visitor=record["visitor"],
+            )
+            for record in records
+        ]
 
     def visitor_secret_sha256(self, visitor_id: str) -> str | None:
         with self._reading() as conn:
@@ -386,7 +397,7 @@ class Storage:
                 "prev_hash": head_hash,
             }
             checkpoint["hash"] = record_hash(checkpoint)
-            _append(conn, checkpoint)
+            _append(conn, [checkpoint])
             if dry_run:
                 conn.rollback()
         return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint)
@@ -452,22 +463,67 @@ def _record_to_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# Built once so that each append reuses SQLAlchemy's compiled form.
+_SELECT_HEAD_FOR_UPDATE = (
+    select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+)
+_INSERT_VISITOR = insert(visitors)
+_INSERT_RECORD = insert(consent_records)
+_MOVE_HEAD = (
+    update(chain_head)
+    .where(chain_head.c.id == 1)
+    .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash"))
+)
+_RECORD_COLUMNS = tuple(column.name for column in consent_records.columns)
+
+
 def _lock_head(conn: Connection) -> tuple[int, str]:
-    head = conn.execute(
-        select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
-    ).first()
+    head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
     if head is None:
         raise DatabaseNotInitialised(_NOT_INITIALISED)
     return head.sequence, head.hash
 
 
-def _append(conn: Connection, record: dict[str, Any]) -> None:
-    conn.execute(insert(consent_records).values(**_record_to_row(record)))
-    conn.execute(
-        update(chain_head)
-        .where(chain_head.c.id == 1)
-        .values(sequence=record["sequence"], hash=record["hash"])
-    )
+def _append(conn: Connection, records: list[dict[str, Any]]) -> None:
+    """Insert records that continue the chain and move the head to the last one."""
+    rows = []
+    for record in records:
+        row = dict.fromkeys(_RECORD_COLUMNS)
+        row.update(_record_to_row(record))
+        rows.append(row)
+    conn.execute(_INSERT_RECORD, rows)
+    last = records[-1]
+    conn.execute(_MOVE_HEAD, {"new_sequence": last["sequence"], "new_hash": last["hash"]})
+
+
+@dataclass(frozen=True)
+class _NewConsent:
+    choice: Choice
+    visitor_id: str
+    new_secret_sha256: str | None
+
+
+def _consent_record(job: _NewConsent, sequence: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
+    choice = job.choice
+    record: dict[str, Any] = {
+        "type": "consent",
+        "id": str(uuid.uuid4()),
+        "sequence": sequence,
+        "visitor": job.visitor_id,
+        "recorded_at": recorded_at,
+        "action": choice.action,
+        "categories": dict(choice.categories),
+        "policy": {
+            "version": choice.policy_version,
+            "language": choice.policy_language,
+            "sha256": choice.policy_sha256,
+        },
+        "inventory": choice.inventory,
+        "source": choice.source,
+        "prev_hash": prev_hash,
+    }
+    record["hash"] = record_hash(record)
+    return record
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
