@@ -9,7 +9,6 @@ import logging
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from .choice import check_choice
 from .credentials import authenticate, new_visitor, presented_credential, set_visitor_cookie
 from .credentials import unauthorized as unauthorized_error
 from .errors import ApiError, ServiceUnavailable
@@ -19,7 +18,6 @@ from .schema import (
     body_too_large,
     check_content_type,
     openapi_document,
-    parse_consent_request,
 )
 from .services import services
 from .site import not_found_page
@@ -37,9 +35,8 @@ def record_consent() -> tuple[Response, int]:
     check_content_type(request.mimetype, request.mimetype_params)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise body_too_large()
-    body = parse_consent_request(request.get_data(cache=False))
     svc = services()
-    choice = check_choice(body, svc.site.catalog(), svc.today())
+    choice = svc.check_body(request.get_data(cache=False))
     credential, is_bearer = presented_credential(request)
     visitor_id = authenticate(svc.storage, credential)
     if visitor_id is None and is_bearer:

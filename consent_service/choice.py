@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from .errors import ApiError
@@ -90,7 +91,7 @@ def check_choice(body: Mapping[str, Any], catalog: PolicyCatalog, today: dt.date
     _check_categories(body["action"], body["source"], categories, inventory.categories, inventory.required)
     return Choice(
         action=body["action"],
-        categories=dict(categories),
+        categories=MappingProxyType(dict(categories)),
         policy_version=version.id,
         policy_language=policy["language"],
         policy_sha256=policy["sha256"],

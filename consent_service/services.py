@@ -7,13 +7,17 @@ nothing lives at module level and two apps in one process never share state.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zoneinfo
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
 
-from .policy import SiteDirectory
+from .choice import Choice, check_choice
+from .policy import PolicyCatalog, SiteDirectory
+from .schema import parse_consent_request
 from .storage import Storage
 
 EXTENSION_KEY = "consent_service"
@@ -25,10 +29,49 @@ class Services:
     site: SiteDirectory
     translations: dict[str, Any]
     timezone: zoneinfo.ZoneInfo
+    checked: CheckedChoices = field(default_factory=lambda: CheckedChoices())
 
     def today(self) -> dt.date:
         """Today's date where the policy applies (``CONSENT_TIMEZONE``)."""
         return dt.datetime.now(self.timezone).date()
+
+    def check_body(self, raw: bytes) -> Choice:
+        """Parse, validate and check a request body against the published versions."""
+        return self.checked.get(raw, self.site.catalog(), self.today())
+
+
+class CheckedChoices:
+    """Bodies already checked, so an identical body is not parsed and validated again.
+
+    A banner sends one of a handful of bodies per policy version (one per action and
+    combination of categories), so nearly every request repeats one seen before. The
+    result depends only on the bytes, the catalog and the date, all part of the lookup;
+    a rebuilt site (a new catalog) empties it. Bodies that fail are not kept.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._catalog: PolicyCatalog | None = None
+        self._choices: OrderedDict[tuple[bytes, dt.date], Choice] = OrderedDict()
+
+    def get(self, raw: bytes, catalog: PolicyCatalog, today: dt.date) -> Choice:
+        key = (raw, today)
+        with self._lock:
+            if catalog is not self._catalog:
+                self._choices.clear()
+                self._catalog = catalog
+            choice = self._choices.get(key)
+            if choice is not None:
+                self._choices.move_to_end(key)
+                return choice
+        choice = check_choice(parse_consent_request(raw), catalog, today)
+        with self._lock:
+            if catalog is self._catalog:
+                self._choices[key] = choice
+                while len(self._choices) > self._size:
+                    self._choices.popitem(last=False)
+        return choice
 
 
 def install(app: Flask, services: Services) -> None:
