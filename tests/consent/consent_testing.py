@@ -3,6 +3,7 @@ gunicorn server and a tiny HTTP client. Imported by conftest.py, the tests and b
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -112,6 +113,7 @@ class Gunicorn:
                 str(workers),
                 "--graceful-timeout",
                 "2",
+                "--no-control-socket",
                 "consent_service:create_app()",
             ],
             cwd=REPO_ROOT,
@@ -120,20 +122,24 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=5) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("gunicorn did not become ready")
+        raise RuntimeError(f"gunicorn did not become ready: {self.log_path.read_text()[-2000:]}")
 
     def kill_hard(self) -> None:
         """SIGKILL the whole server, master and workers, as a crash would."""
@@ -147,6 +153,10 @@ class Gunicorn:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill_hard()
+        else:
+            # The master may be gone while its workers linger; end the whole group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
 
 
@@ -159,7 +169,7 @@ def http_json(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
