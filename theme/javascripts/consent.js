@@ -123,8 +123,8 @@
           mark(Date.now());
           const r = await post(it.b);
           if (r.status >= 500 || r.status === 429 || r.status === 408) return mark(0);
-          if (r.ok) localStorage.setItem(LAST, (await r.json()).id);
           drop();
+          if (r.ok) localStorage.setItem(LAST, (await r.json()).id);
         } catch (e) {
           return mark(-1);
         }
