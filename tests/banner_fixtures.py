@@ -132,11 +132,13 @@ def settings_layer(page: Any, action: str) -> Any:
 
 
 def recorded(page: Any, action: Callable[[], None]) -> None:
-    """Do ``action`` and wait until the service has stored the choice it posts."""
+    """Do ``action`` and wait until the service has stored the choice it posts and the page has
+    taken it off its queue (leaving earlier would leave it to be looked up on a later page)."""
     with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")
                               and r.request.method == "POST") as info:
         action()
     assert info.value.status == 201
+    page.wait_for_function("() => localStorage.getItem('ps_consent_queue') === null")
 
 
 def published(site: Path, lang: str) -> dict[str, str]:

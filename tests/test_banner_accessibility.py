@@ -40,7 +40,17 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+SETTLED = """async () => {
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations().map(a => a.finished));
+}"""
+
+
 def violations(page, axe_source: str) -> list[dict]:
+    # Once the banner closes, the pointer that clicked its button rests on whatever was behind
+    # it; scan the page as it looks without a pointer over it, after transitions have ended.
+    page.mouse.move(0, 0)
+    page.evaluate(SETTLED)
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(axe_source)  # evaluated, not a <script>: the site's CSP stays as served
     return page.evaluate(VIOLATIONS)
