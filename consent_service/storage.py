@@ -282,16 +282,12 @@ class Storage:
 
     def visitor_secret_sha256(self, visitor_id: str) -> str | None:
         with self._reading() as conn:
-            return conn.execute(select(visitors.c.secret_sha256).where(visitors.c.id == visitor_id)).scalar()
+            return conn.execute(_SELECT_SECRET, {"visitor_id": visitor_id}).scalar()
 
     def records_for_visitor(self, visitor_id: str) -> list[dict[str, Any]]:
         """The visitor's records, newest first."""
         with self._reading() as conn:
-            rows = conn.execute(
-                select(consent_records)
-                .where(consent_records.c.visitor_id == visitor_id)
-                .order_by(consent_records.c.sequence.desc())
-            )
+            rows = conn.execute(_SELECT_VISITOR_RECORDS, {"visitor_id": visitor_id})
             return [row_to_record(row._mapping) for row in rows]
 
     def iter_records(
@@ -463,11 +459,17 @@ def _record_to_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-# Built once so that each append reuses SQLAlchemy's compiled form.
+# Built once, so that frequent statements reuse SQLAlchemy's compiled form.
 _SELECT_HEAD_FOR_UPDATE = (
     select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
 )
 _INSERT_VISITOR = insert(visitors)
+_SELECT_SECRET = select(visitors.c.secret_sha256).where(visitors.c.id == bindparam("visitor_id"))
+_SELECT_VISITOR_RECORDS = (
+    select(consent_records)
+    .where(consent_records.c.visitor_id == bindparam("visitor_id"))
+    .order_by(consent_records.c.sequence.desc())
+)
 _INSERT_RECORD = insert(consent_records)
 _MOVE_HEAD = (
     update(chain_head)
