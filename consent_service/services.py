@@ -23,23 +23,6 @@ from .storage import Storage
 EXTENSION_KEY = "consent_service"
 
 
-@dataclass
-class Services:
-    storage: Storage
-    site: SiteDirectory
-    translations: dict[str, Any]
-    timezone: zoneinfo.ZoneInfo
-    checked: CheckedChoices = field(default_factory=lambda: CheckedChoices())
-
-    def today(self) -> dt.date:
-        """Today's date where the policy applies (``CONSENT_TIMEZONE``)."""
-        return dt.datetime.now(self.timezone).date()
-
-    def check_body(self, raw: bytes) -> Choice:
-        """Parse, validate and check a request body against the published versions."""
-        return self.checked.get(raw, self.site.catalog(), self.today())
-
-
 class CheckedChoices:
     """Bodies already checked, so an identical body is not parsed and validated again.
 
@@ -72,6 +55,23 @@ class CheckedChoices:
                 while len(self._choices) > self._size:
                     self._choices.popitem(last=False)
         return choice
+
+
+@dataclass
+class Services:
+    storage: Storage
+    site: SiteDirectory
+    translations: dict[str, Any]
+    timezone: zoneinfo.ZoneInfo
+    checked: CheckedChoices = field(default_factory=CheckedChoices)
+
+    def today(self) -> dt.date:
+        """Today's date where the policy applies (``CONSENT_TIMEZONE``)."""
+        return dt.datetime.now(self.timezone).date()
+
+    def check_body(self, raw: bytes) -> Choice:
+        """Parse, validate and check a request body against the published versions."""
+        return self.checked.get(raw, self.site.catalog(), self.today())
 
 
 def install(app: Flask, services: Services) -> None:
