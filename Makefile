@@ -51,7 +51,7 @@ lint: $(BIN)/.installed
 ## Regenerate the gettext catalogs after changing user-visible strings.
 catalogs: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o /tmp/policy-site-messages.pot .
-	$(BIN)/pybabel update -i /tmp/policy-site-messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i /tmp/policy-site-messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date
 
 ## Everything: set-up, lint, the whole test suite.
 test: $(BIN)/.installed system-deps node-deps

@@ -32,7 +32,8 @@ SETTINGS_PAGE = "cookie-settings/"
 
 
 def banner_config(
-    history: History, lang: str, _: Callable[[str], str], url_for: Callable[[str, str], str]
+    history: History, lang: str, _: Callable[[str], str], url_for: Callable[[str, str], str],
+    reprompt_days: int = REPROMPT_DAYS,
 ) -> dict[str, Any] | None:
     """What the banner needs on a page in ``lang``; ``None`` if nothing needs consent.
 
@@ -63,7 +64,7 @@ def banner_config(
         "lang": lang,
         "endpoint": CONSENT_ENDPOINT,
         "log_endpoint": VISITOR_LOG_ENDPOINT,
-        "reprompt_days": REPROMPT_DAYS,
+        "reprompt_days": reprompt_days,
         "policy": {
             "version": current.id,
             "language": lang,

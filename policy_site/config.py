@@ -6,6 +6,7 @@
       - policy-site:
           sources: policy_src      # folder with policy.yml and versions/
           as_of: null              # YYYY-MM-DD; default: $POLICY_AS_OF, else today
+          reprompt_days: 365       # the banner asks again after this many days
 
 The as-of date decides which version is current and which are upcoming; builds are
 reproducible only with it fixed (``POLICY_AS_OF`` together with ``SOURCE_DATE_EPOCH``).
@@ -26,6 +27,12 @@ AS_OF_ENV = "POLICY_AS_OF"
 class PolicySiteConfig(base.Config):
     sources = c.Type(str, default="policy_src")
     as_of = c.Optional(c.Type(str))
+    reprompt_days = c.Type(int, default=365)
+
+    def post_validation(self) -> None:
+        if self.reprompt_days < 1:
+            raise c.ValidationError(f"reprompt_days must be a positive number of days, not "
+                                    f"{self.reprompt_days}")
 
 
 class AsOfError(ValueError):

@@ -121,8 +121,8 @@ class SiteContent:
                      for version in self.history if version.inventory is not None)
         return files
 
-    def banner_config(self, lang: str) -> dict[str, Any] | None:
-        return banner.banner_config(self.history, lang, self._gettext[lang], version_url)
+    def banner_config(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> dict[str, Any] | None:
+        return banner.banner_config(self.history, lang, self._gettext[lang], version_url, reprompt_days)
 
     def site_name(self, lang: str) -> str:
         _ = self._gettext[lang]

@@ -94,7 +94,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         lang = language_of(page.file.src_uri)
         context["nav"] = self.navigations[lang]
         context["ps_lang"] = lang
-        context["ps_consent_config"] = self.content.banner_config(lang)
+        context["ps_consent_config"] = self.content.banner_config(lang, self.config.reprompt_days)
         config.theme["language"] = lang
         config["site_name"] = self.content.site_name(lang)
         config.extra["alternate"] = [
@@ -102,6 +102,17 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
              "link": _url_of(self.files, counterpart(page.file.src_uri, other)) or prefix(other) or "./"}
             for other in LANGUAGES
         ]
+        return context
+
+    def on_template_context(
+        self, context: dict[str, Any], template_name: str, config: MkDocsConfig
+    ) -> dict[str, Any]:
+        """The 404 page is a theme template, not a page: give it the default language's banner."""
+        assert self.content is not None
+        if template_name == "404.html":
+            context["ps_lang"] = LANGUAGES[0]
+            context["ps_consent_config"] = self.content.banner_config(LANGUAGES[0],
+                                                                      self.config.reprompt_days)
         return context
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
