@@ -249,25 +249,24 @@ class Storage:
 
     def _commit_consents(self, jobs: Sequence[_NewConsent]) -> list[Appended]:
         with self._transaction() as conn:
+            created_at = format_timestamp(self._clock())
+            new_visitors = [
+                {"id": job.visitor_id, "secret_sha256": job.new_secret_sha256, "created_at": created_at}
+                for job in jobs
+                if job.new_secret_sha256 is not None
+            ]
+            if new_visitors:
+                conn.execute(_INSERT_VISITOR, new_visitors)
+            # The head is locked as late as possible: on PostgreSQL its row lock is what the
+            # other processes' writers queue for.
             sequence, prev_hash = _lock_head(conn)
             recorded_at = format_timestamp(self._clock())
-            new_visitors = []
             records = []
             for job in jobs:
                 sequence += 1
-                if job.new_secret_sha256 is not None:
-                    new_visitors.append(
-                        {
-                            "id": job.visitor_id,
-                            "secret_sha256": job.new_secret_sha256,
-                            "created_at": recorded_at,
-                        }
-                    )
                 record = _consent_record(job, sequence, recorded_at, prev_hash)
                 prev_hash = record["hash"]
                 records.append(record)
-            if new_visitors:
-                conn.execute(_INSERT_VISITOR, new_visitors)
             _append(conn, records)
         return [
             Appended(
