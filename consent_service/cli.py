@@ -11,8 +11,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .audit import ndjson_lines
+from .records import utc_now
 from .services import services
-from .storage import StorageError, utc_now
+from .storage import StorageError
 
 consent = AppGroup("consent", help="Operate the consent database.")
 

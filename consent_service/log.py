@@ -16,9 +16,9 @@ from .credentials import authenticate, presented_credential, unauthorized
 from .errors import ApiError
 from .i18n import format_moment
 from .policy import PolicyCatalog, PolicyVersion, SiteNotBuilt
+from .records import parse_timestamp
 from .security import use_page_csp
 from .services import services
-from .storage import parse_timestamp
 
 PAGE_PATHS = {"sv": "/consent-log", "en": "/en/consent-log"}
 HOME_PATHS = {"sv": "/", "en": "/en/"}

@@ -1,12 +1,13 @@
 """Consent records in SQLite or PostgreSQL, through one SQLAlchemy Core code path.
 
-Appending is serialized so the chain never forks: inside one process a lock lets
-one writer at a time through (Datasette's single-writer idea), and across
-processes the database does it, by ``BEGIN IMMEDIATE`` on SQLite and by
-``SELECT … FOR UPDATE`` on the single ``chain_head`` row on PostgreSQL. The head
-row holds the last sequence number and hash, so each append reads it, writes
-the record and moves it forward in one transaction, committed before the
-caller answers.
+Appending is serialized so the chain never forks: inside one process one writer
+at a time commits everything queued (``writer.GroupCommit``, Datasette's single
+writer with group commit), and across processes the database serializes, by
+``BEGIN IMMEDIATE`` on SQLite and by ``SELECT … FOR UPDATE`` on the single
+``chain_head`` row on PostgreSQL. The head row holds the last sequence number and
+hash, so each append reads it, writes the records and moves it forward in one
+transaction, committed before the caller answers. Tables and row mapping live in
+``records.py``.
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a committed record survives a
 power cut, not only a crash of the process.
@@ -16,24 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    bindparam,
     create_engine,
     delete,
     event,
@@ -41,66 +31,33 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from .chain import GENESIS_HASH, Anchor, ChainBroken, canonical_json, record_hash, verify_chain
+from .chain import GENESIS_HASH, Anchor, ChainBroken, record_hash, verify_chain
 from .choice import Choice
+from .records import (
+    INSERT_RECORD,
+    INSERT_VISITOR,
+    MOVE_HEAD,
+    RECORD_COLUMNS,
+    SCHEMA_VERSION,
+    SELECT_HEAD_FOR_UPDATE,
+    SELECT_SECRET,
+    SELECT_VISITOR_RECORDS,
+    chain_head,
+    consent_record,
+    consent_records,
+    format_timestamp,
+    metadata,
+    record_to_row,
+    row_to_record,
+    schema_info,
+    utc_now,
+    visitors,
+)
 from .writer import FileLock, GroupCommit
-
-SCHEMA_VERSION = 1
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-metadata = MetaData()
-
-SequenceNumber = BigInteger().with_variant(Integer(), "sqlite")
-
-visitors = Table(
-    "visitors",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("secret_sha256", String(64), nullable=False),
-    Column("created_at", String(27), nullable=False),
-)
-
-consent_records = Table(
-    "consent_records",
-    metadata,
-    Column("sequence", SequenceNumber, primary_key=True, autoincrement=False),
-    Column("id", String(36), nullable=False, unique=True),
-    Column("type", String(16), nullable=False),
-    Column("visitor_id", String(32), ForeignKey("visitors.id"), nullable=True),
-    Column("recorded_at", String(27), nullable=False),
-    Column("action", String(16)),
-    Column("categories", Text),
-    Column("policy_version", String(10)),
-    Column("policy_language", String(8)),
-    Column("policy_sha256", String(64)),
-    Column("inventory_sha256", String(64)),
-    Column("source", String(16)),
-    Column("purged", Text),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    Index("ix_consent_records_visitor", "visitor_id", "sequence"),
-    Index("ix_consent_records_recorded_at", "recorded_at"),
-)
-
-chain_head = Table(
-    "chain_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("sequence", SequenceNumber, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-schema_info = Table(
-    "schema_info",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("version", Integer, nullable=False),
-)
 
 
 class StorageError(Exception):
@@ -152,17 +109,13 @@ class VerifyReport:
         }
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+@dataclass(frozen=True)
+class _NewConsent:
+    """One append waiting for the writer."""
 
-
-def format_timestamp(moment: dt.datetime) -> str:
-    """``recorded_at`` as stored and hashed: UTC, microseconds, ``Z``; sorts as text."""
-    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
+    choice: Choice
+    visitor_id: str
+    new_secret_sha256: str | None
 
 
 class Storage:
@@ -256,7 +209,7 @@ class Storage:
                 if job.new_secret_sha256 is not None
             ]
             if new_visitors:
-                conn.execute(_INSERT_VISITOR, new_visitors)
+                conn.execute(INSERT_VISITOR, new_visitors)
             # The head is locked as late as possible: on PostgreSQL its row lock is what the
             # other processes' writers queue for.
             sequence, prev_hash = _lock_head(conn)
@@ -264,7 +217,7 @@ class Storage:
             records = []
             for job in jobs:
                 sequence += 1
-                record = _consent_record(job, sequence, recorded_at, prev_hash)
+                record = consent_record(job.choice, job.visitor_id, sequence, recorded_at, prev_hash)
                 prev_hash = record["hash"]
                 records.append(record)
             _append(conn, records)
@@ -281,12 +234,12 @@ class Storage:
 
     def visitor_secret_sha256(self, visitor_id: str) -> str | None:
         with self._reading() as conn:
-            return conn.execute(_SELECT_SECRET, {"visitor_id": visitor_id}).scalar()
+            return conn.execute(SELECT_SECRET, {"visitor_id": visitor_id}).scalar()
 
     def records_for_visitor(self, visitor_id: str) -> list[dict[str, Any]]:
         """The visitor's records, newest first."""
         with self._reading() as conn:
-            rows = conn.execute(_SELECT_VISITOR_RECORDS, {"visitor_id": visitor_id})
+            rows = conn.execute(SELECT_VISITOR_RECORDS, {"visitor_id": visitor_id})
             return [row_to_record(row._mapping) for row in rows]
 
     def iter_records(
@@ -401,85 +354,8 @@ class Storage:
 _NOT_INITIALISED = "the consent database has no tables yet: run `flask --app consent_service consent init-db`"
 
 
-def row_to_record(row: Any) -> dict[str, Any]:
-    """A stored row as the record that was hashed (and is exported), ``hash`` included."""
-    if row["type"] == "checkpoint":
-        return {
-            "type": "checkpoint",
-            "id": row["id"],
-            "sequence": row["sequence"],
-            "recorded_at": row["recorded_at"],
-            "purged": json.loads(row["purged"]),
-            "prev_hash": row["prev_hash"],
-            "hash": row["hash"],
-        }
-    return {
-        "type": row["type"],
-        "id": row["id"],
-        "sequence": row["sequence"],
-        "visitor": row["visitor_id"],
-        "recorded_at": row["recorded_at"],
-        "action": row["action"],
-        "categories": json.loads(row["categories"]),
-        "policy": {
-            "version": row["policy_version"],
-            "language": row["policy_language"],
-            "sha256": row["policy_sha256"],
-        },
-        "inventory": row["inventory_sha256"],
-        "source": row["source"],
-        "prev_hash": row["prev_hash"],
-        "hash": row["hash"],
-    }
-
-
-def _record_to_row(record: dict[str, Any]) -> dict[str, Any]:
-    row = {
-        "sequence": record["sequence"],
-        "id": record["id"],
-        "type": record["type"],
-        "recorded_at": record["recorded_at"],
-        "prev_hash": record["prev_hash"],
-        "hash": record["hash"],
-    }
-    if record["type"] == "checkpoint":
-        row["purged"] = canonical_json(record["purged"]).decode("utf-8")
-        return row
-    row.update(
-        visitor_id=record["visitor"],
-        action=record["action"],
-        categories=canonical_json(record["categories"]).decode("utf-8"),
-        policy_version=record["policy"]["version"],
-        policy_language=record["policy"]["language"],
-        policy_sha256=record["policy"]["sha256"],
-        inventory_sha256=record["inventory"],
-        source=record["source"],
-    )
-    return row
-
-
-# Built once, so that frequent statements reuse SQLAlchemy's compiled form.
-_SELECT_HEAD_FOR_UPDATE = (
-    select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
-)
-_INSERT_VISITOR = insert(visitors)
-_SELECT_SECRET = select(visitors.c.secret_sha256).where(visitors.c.id == bindparam("visitor_id"))
-_SELECT_VISITOR_RECORDS = (
-    select(consent_records)
-    .where(consent_records.c.visitor_id == bindparam("visitor_id"))
-    .order_by(consent_records.c.sequence.desc())
-)
-_INSERT_RECORD = insert(consent_records)
-_MOVE_HEAD = (
-    update(chain_head)
-    .where(chain_head.c.id == 1)
-    .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash"))
-)
-_RECORD_COLUMNS = tuple(column.name for column in consent_records.columns)
-
-
 def _lock_head(conn: Connection) -> tuple[int, str]:
-    head = conn.execute(_SELECT_HEAD_FOR_UPDATE).first()
+    head = conn.execute(SELECT_HEAD_FOR_UPDATE).first()
     if head is None:
         raise DatabaseNotInitialised(_NOT_INITIALISED)
     return head.sequence, head.hash
@@ -489,42 +365,12 @@ def _append(conn: Connection, records: list[dict[str, Any]]) -> None:
     """Insert records that continue the chain and move the head to the last one."""
     rows = []
     for record in records:
-        row = dict.fromkeys(_RECORD_COLUMNS)
-        row.update(_record_to_row(record))
+        row = dict.fromkeys(RECORD_COLUMNS)
+        row.update(record_to_row(record))
         rows.append(row)
-    conn.execute(_INSERT_RECORD, rows)
+    conn.execute(INSERT_RECORD, rows)
     last = records[-1]
-    conn.execute(_MOVE_HEAD, {"new_sequence": last["sequence"], "new_hash": last["hash"]})
-
-
-@dataclass(frozen=True)
-class _NewConsent:
-    choice: Choice
-    visitor_id: str
-    new_secret_sha256: str | None
-
-
-def _consent_record(job: _NewConsent, sequence: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
-    choice = job.choice
-    record: dict[str, Any] = {
-        "type": "consent",
-        "id": str(uuid.uuid4()),
-        "sequence": sequence,
-        "visitor": job.visitor_id,
-        "recorded_at": recorded_at,
-        "action": choice.action,
-        "categories": dict(choice.categories),
-        "policy": {
-            "version": choice.policy_version,
-            "language": choice.policy_language,
-            "sha256": choice.policy_sha256,
-        },
-        "inventory": choice.inventory,
-        "source": choice.source,
-        "prev_hash": prev_hash,
-    }
-    record["hash"] = record_hash(record)
-    return record
+    conn.execute(MOVE_HEAD, {"new_sequence": last["sequence"], "new_hash": last["hash"]})
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

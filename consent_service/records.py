@@ -1,0 +1,200 @@
+"""How consent records are stored: the tables, the statements used on every request, and
+the mapping between a stored row and the record that is hashed and exported.
+
+A record is kept in typed columns rather than as one JSON blob, so that every column is
+covered by the hash: ``row_to_record`` rebuilds exactly the object that was hashed, and
+any edit to any column changes what ``verify`` recomputes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+
+from .chain import canonical_json, record_hash
+from .choice import Choice
+
+SCHEMA_VERSION = 1
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+metadata = MetaData()
+
+SequenceNumber = BigInteger().with_variant(Integer(), "sqlite")
+
+visitors = Table(
+    "visitors",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", String(27), nullable=False),
+)
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    Column("sequence", SequenceNumber, primary_key=True, autoincrement=False),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("type", String(16), nullable=False),
+    Column("visitor_id", String(32), ForeignKey("visitors.id"), nullable=True),
+    Column("recorded_at", String(27), nullable=False),
+    Column("action", String(16)),
+    Column("categories", Text),
+    Column("policy_version", String(10)),
+    Column("policy_language", String(8)),
+    Column("policy_sha256", String(64)),
+    Column("inventory_sha256", String(64)),
+    Column("source", String(16)),
+    Column("purged", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_consent_records_visitor", "visitor_id", "sequence"),
+    Index("ix_consent_records_recorded_at", "recorded_at"),
+)
+
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("sequence", SequenceNumber, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def format_timestamp(moment: dt.datetime) -> str:
+    """``recorded_at`` as stored and hashed: UTC, microseconds, ``Z``; sorts as text."""
+    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
+
+
+def row_to_record(row: Any) -> dict[str, Any]:
+    """A stored row as the record that was hashed (and is exported), ``hash`` included."""
+    if row["type"] == "checkpoint":
+        return {
+            "type": "checkpoint",
+            "id": row["id"],
+            "sequence": row["sequence"],
+            "recorded_at": row["recorded_at"],
+            "purged": json.loads(row["purged"]),
+            "prev_hash": row["prev_hash"],
+            "hash": row["hash"],
+        }
+    return {
+        "type": row["type"],
+        "id": row["id"],
+        "sequence": row["sequence"],
+        "visitor": row["visitor_id"],
+        "recorded_at": row["recorded_at"],
+        "action": row["action"],
+        "categories": json.loads(row["categories"]),
+        "policy": {
+            "version": row["policy_version"],
+            "language": row["policy_language"],
+            "sha256": row["policy_sha256"],
+        },
+        "inventory": row["inventory_sha256"],
+        "source": row["source"],
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
+    }
+
+
+def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {
+        "sequence": record["sequence"],
+        "id": record["id"],
+        "type": record["type"],
+        "recorded_at": record["recorded_at"],
+        "prev_hash": record["prev_hash"],
+        "hash": record["hash"],
+    }
+    if record["type"] == "checkpoint":
+        row["purged"] = canonical_json(record["purged"]).decode("utf-8")
+        return row
+    row.update(
+        visitor_id=record["visitor"],
+        action=record["action"],
+        categories=canonical_json(record["categories"]).decode("utf-8"),
+        policy_version=record["policy"]["version"],
+        policy_language=record["policy"]["language"],
+        policy_sha256=record["policy"]["sha256"],
+        inventory_sha256=record["inventory"],
+        source=record["source"],
+    )
+    return row
+
+
+def consent_record(
+    choice: Choice, visitor_id: str, sequence: int, recorded_at: str, prev_hash: str
+) -> dict[str, Any]:
+    """A new consent record as hashed and exported, ``hash`` included."""
+    record: dict[str, Any] = {
+        "type": "consent",
+        "id": str(uuid.uuid4()),
+        "sequence": sequence,
+        "visitor": visitor_id,
+        "recorded_at": recorded_at,
+        "action": choice.action,
+        "categories": dict(choice.categories),
+        "policy": {
+            "version": choice.policy_version,
+            "language": choice.policy_language,
+            "sha256": choice.policy_sha256,
+        },
+        "inventory": choice.inventory,
+        "source": choice.source,
+        "prev_hash": prev_hash,
+    }
+    record["hash"] = record_hash(record)
+    return record
+
+
+# Built once, so that frequent statements reuse SQLAlchemy's compiled form.
+SELECT_HEAD_FOR_UPDATE = (
+    select(chain_head.c.sequence, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+)
+INSERT_VISITOR = insert(visitors)
+SELECT_SECRET = select(visitors.c.secret_sha256).where(visitors.c.id == bindparam("visitor_id"))
+SELECT_VISITOR_RECORDS = (
+    select(consent_records)
+    .where(consent_records.c.visitor_id == bindparam("visitor_id"))
+    .order_by(consent_records.c.sequence.desc())
+)
+INSERT_RECORD = insert(consent_records)
+MOVE_HEAD = (
+    update(chain_head)
+    .where(chain_head.c.id == 1)
+    .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash"))
+)
+RECORD_COLUMNS = tuple(column.name for column in consent_records.columns)
