@@ -4,6 +4,11 @@ the mapping between a stored row and the record that is hashed and exported.
 A record is kept in typed columns rather than as one JSON blob, so that every column is
 covered by the hash: ``row_to_record`` rebuilds exactly the object that was hashed, and
 any edit to any column changes what ``verify`` recomputes.
+
+Every index is paid for inside the serialized append, so there are only two: the
+sequence (the chain order) and visitor plus sequence (a visitor's log). Record ids are
+random UUIDs and need no unique index; purge and export walk the chain in sequence
+order instead of searching ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ consent_records = Table(
     "consent_records",
     metadata,
     Column("sequence", SequenceNumber, primary_key=True, autoincrement=False),
-    Column("id", String(36), nullable=False, unique=True),
+    Column("id", String(36), nullable=False),
     Column("type", String(16), nullable=False),
     Column("visitor_id", String(32), ForeignKey("visitors.id"), nullable=True),
     Column("recorded_at", String(27), nullable=False),
@@ -66,7 +71,6 @@ consent_records = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_consent_records_visitor", "visitor_id", "sequence"),
-    Index("ix_consent_records_recorded_at", "recorded_at"),
 )
 
 chain_head = Table(

@@ -316,8 +316,13 @@ class Storage:
         cutoff = format_timestamp(before)
         with self._writing() as conn:
             sequence, head_hash = _lock_head(conn)
+            # Walks the chain from its start and stops at the first record to keep, so the
+            # cost follows the number of records purged; recorded_at needs no index.
             first_kept = conn.execute(
-                select(func.min(consent_records.c.sequence)).where(consent_records.c.recorded_at >= cutoff)
+                select(consent_records.c.sequence)
+                .where(consent_records.c.recorded_at >= cutoff)
+                .order_by(consent_records.c.sequence)
+                .limit(1)
             ).scalar()
             through = sequence if first_kept is None else first_kept - 1
             first = conn.execute(select(func.min(consent_records.c.sequence))).scalar()
