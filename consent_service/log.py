@@ -59,6 +59,7 @@ def page(language: str) -> Response:
         page_paths=PAGE_PATHS,
         home=HOME_PATHS[language],
         stylesheets=svc.site.stylesheets(),
+        favicon=svc.site.favicon(),
         visitor_id=visitor_id,
         records=[_present(record, language, catalog) for record in records],
         current=current,

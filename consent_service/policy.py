@@ -172,6 +172,11 @@ class SiteDirectory:
             raise SiteNotBuilt(f"{self.versions_file} cannot be read: {error}") from None
         return parse_catalog(data)
 
+    def favicon(self) -> str | None:
+        """The site's favicon (Material's default place), when built."""
+        path = self.root / "assets" / "images" / "favicon.png"
+        return "/assets/images/favicon.png" if path.is_file() else None
+
     def _find_stylesheets(self) -> tuple[str, ...]:
         folder = self.root / "assets" / "stylesheets"
         found = []
