@@ -4,6 +4,9 @@
 port and a private socket directory, ``pg_ctl stop`` and delete it all at the end.
 ``initdb`` refuses to run as root, so as root every command runs as the
 ``postgres`` user through ``runuser``, with directories that user owns.
+
+A test run that is killed never reaches its teardown, so a small watchdog process
+stops the server once the process that started it is gone.
 """
 
 from __future__ import annotations
@@ -13,8 +16,22 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, command, directory = int(sys.argv[1]), sys.argv[2:-1], sys.argv[-1]
+while os.path.isdir(directory):
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        subprocess.run(command, capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
 
 
 class PostgresUnavailable(RuntimeError):
@@ -47,12 +64,16 @@ class PostgresServer:
         self.bindir = found
         self.directory: Path | None = None
         self.port: int | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def _command(self, *args: str) -> list[str]:
         command = [str(self.bindir / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        return command
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self._command(*args), capture_output=True, text=True, timeout=60, check=False)
 
     def start(self) -> PostgresServer:
         self.directory = Path(tempfile.mkdtemp(prefix="consent-pg-", dir="/tmp"))
@@ -89,9 +110,20 @@ class PostgresServer:
                 "start",
             )
             if result.returncode == 0:
+                self._start_watchdog(data)
                 return self
         log = (self.directory / "log").read_text(errors="replace")[-2000:]
         raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr.strip()}\n{log}")
+
+    def _start_watchdog(self, data: Path) -> None:
+        stop = self._command("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(os.getpid()), *stop, str(self.directory)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -99,6 +131,10 @@ class PostgresServer:
     def stop(self) -> None:
         if self.directory is None:
             return
+        if self._watchdog is not None:
+            self._watchdog.terminate()
+            self._watchdog.wait(timeout=10)
+            self._watchdog = None
         self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
         self.directory = None
