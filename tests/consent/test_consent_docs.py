@@ -17,7 +17,7 @@ from consent_service.cli import consent as consent_commands
 from consent_service.config import SETTINGS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "consent_service"
-README = (PACKAGE / "README-section.md").read_text(encoding="utf-8")
+README = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
 ERROR_CODE = re.compile(
     r"(?:ApiError|InvalidBody|InvalidChoice|Unauthorized|ServiceUnavailable)\(\s*\"([a-z_]+)\""
 )

@@ -119,10 +119,14 @@ def test_the_page_links_back_to_the_policy_and_the_other_language(browser_with_c
     assert page.find("link", rel="alternate", hreflang="sv")
 
 
-def test_the_change_button_opens_the_banner_settings_or_goes_home_without_javascript(browser_with_choices):
-    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
-    [button] = [a for t, a in page.elements if t == "a" and "data-ps-open-settings" in a]
-    assert button["href"] == "/"
+def test_the_change_button_leads_to_the_cookie_settings_open_or_explained_without_javascript(
+    browser_with_choices,
+):
+    for path, settings in (("/consent-log", "/cookie-settings/"),
+                           ("/en/consent-log", "/en/cookie-settings/")):
+        page = Page(browser_with_choices.get(path).get_data(as_text=True))
+        [button] = [a for t, a in page.elements if t == "a" and "data-ps-open-settings" in a]
+        assert button["href"] == settings + "#cookie-settings"
 
 
 def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_version(
