@@ -62,3 +62,20 @@ def tree_digest(folder: Path) -> dict[str, str]:
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGE_TYPES = {
+    "home": "",
+    "current version": "versions/2026-11-01/",
+    "superseded version": "versions/2018-05-25/",
+    "upcoming version": "versions/2027-01-01/",
+    "history": "changes/",
+    "diff": "diff/2018-05-25..2026-11-01/",
+    "hand-written page": "about/",
+    "cookie settings page": "cookie-settings/",
+    "demo page": "demo/",
+}
+"""One page of every kind the site has, for checks that must hold on all of them."""
+AXE_VIOLATIONS = ("async () => (await axe.run(document)).violations.map("
+                  "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")

@@ -5,19 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_testing import REPO
-
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
-PAGE_TYPES = {
-    "home": "",
-    "current version": "versions/2026-11-01/",
-    "superseded version": "versions/2018-05-25/",
-    "upcoming version": "versions/2027-01-01/",
-    "history": "changes/",
-    "diff": "diff/2018-05-25..2026-11-01/",
-    "hand-written page": "about/",
-}
+from site_testing import AXE, AXE_VIOLATIONS, PAGE_TYPES
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +21,7 @@ def axe_source() -> str:
 def test_no_axe_violations(page, site_url: str, axe_source: str, prefix: str, path: str) -> None:
     page.goto(site_url + prefix + path)
     page.add_script_tag(content=axe_source)
-    violations = page.evaluate("async () => (await axe.run(document)).violations.map("
-                               "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    violations = page.evaluate(AXE_VIOLATIONS)
     assert violations == []
 
 

@@ -7,24 +7,9 @@ from pathlib import Path
 
 import pytest
 from banner_fixtures import ConsentServer, first_layer, recorded, settings_layer
-from site_testing import REPO
+from site_testing import AXE, AXE_VIOLATIONS, PAGE_TYPES
 
 pytestmark = pytest.mark.browser
-
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-PAGE_TYPES = {
-    "home": "",
-    "current version": "versions/2026-11-01/",
-    "superseded version": "versions/2018-05-25/",
-    "upcoming version": "versions/2027-01-01/",
-    "history": "changes/",
-    "diff": "diff/2018-05-25..2026-11-01/",
-    "hand-written page": "about/",
-    "cookie settings page": "cookie-settings/",
-    "demo page": "demo/",
-}
-VIOLATIONS = ("async () => (await axe.run(document)).violations.map("
-              "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +38,7 @@ def violations(page, axe_source: str) -> list[dict]:
     page.evaluate(SETTLED)
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(axe_source)  # evaluated, not a <script>: the site's CSP stays as served
-    return page.evaluate(VIOLATIONS)
+    return page.evaluate(AXE_VIOLATIONS)
 
 
 @pytest.mark.parametrize("prefix", ["", "en/"], ids=["sv", "en"])
