@@ -275,6 +275,17 @@ def write_records(path: Path, records: list[dict]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
+def rechained(records: list[dict]) -> list[dict]:
+    """The records with every link and hash recomputed, as a forger with the rule could do."""
+    from consent_service.chain import GENESIS_HASH, record_hash
+
+    previous = GENESIS_HASH
+    for record in records:
+        record["prev_hash"] = previous
+        record["hash"] = previous = record_hash(record)
+    return records
+
+
 def test_audit_accepts_an_intact_export(export: Path, built_site: Path, project: Path) -> None:
     result = run_process(project, "audit", str(export), "--site", str(built_site))
     assert result.returncode == 0, result.stderr
@@ -302,15 +313,9 @@ def test_audit_names_an_edited_a_deleted_and_a_reordered_record(export: Path, bu
 
 def test_audit_names_a_record_pointing_at_an_unpublished_version(export: Path, built_site: Path,
                                                                   project: Path) -> None:
-    from consent_service.chain import GENESIS_HASH, record_hash
-
     records = records_of(export)
     records[2]["policy"]["version"] = "2030-01-01"
-    previous = GENESIS_HASH
-    for record in records:  # a forger who recomputes the whole chain is still caught
-        record["prev_hash"] = previous
-        record["hash"] = previous = record_hash(record)
-    write_records(export, records)
+    write_records(export, rechained(records))  # a forger who recomputes the chain is still caught
     result = run_process(project, "audit", str(export), "--site", str(built_site))
     assert result.returncode == 1
     assert ("sequence 3: points at policy version '2030-01-01', which the site does not publish"
@@ -357,15 +362,9 @@ def test_audit_refuses_an_empty_export_and_unreadable_inputs(export: Path, built
 
 def test_audit_names_a_consent_recorded_before_its_version_took_effect(export: Path, built_site: Path,
                                                                        project: Path) -> None:
-    from consent_service.chain import GENESIS_HASH, record_hash
-
     records = records_of(export)
     records[0]["recorded_at"] = "2026-10-15T09:00:00Z"
-    previous = GENESIS_HASH
-    for record in records:
-        record["prev_hash"] = previous
-        record["hash"] = previous = record_hash(record)
-    write_records(export, records)
+    write_records(export, rechained(records))
     result = run_process(project, "audit", str(export), "--site", str(built_site))
     assert result.returncode == 1
     assert ("sequence 1: recorded on 2026-10-15, before version 2026-11-01 took effect on 2026-11-01"
