@@ -19,6 +19,8 @@ from typing import Any
 
 from pgserver import free_port
 
+from consent_service.choice import Choice
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
@@ -173,3 +175,16 @@ def http_json(
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+def as_choice(body: dict) -> Choice:
+    """The storage layer's ``Choice`` for a request body, as the API builds it."""
+    return Choice(
+        action=body["action"],
+        categories=body["categories"],
+        policy_version=body["policy"]["version"],
+        policy_language=body["policy"]["language"],
+        policy_sha256=body["policy"]["sha256"],
+        inventory=body["inventory"],
+        source=body["source"],
+    )

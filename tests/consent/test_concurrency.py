@@ -6,21 +6,10 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from consent_service.choice import Choice
+from consent_testing import as_choice
+
 from consent_service.credentials import new_visitor
 from consent_service.storage import Storage
-
-
-def as_choice(body: dict) -> Choice:
-    return Choice(
-        action=body["action"],
-        categories=body["categories"],
-        policy_version=body["policy"]["version"],
-        policy_language=body["policy"]["language"],
-        policy_sha256=body["policy"]["sha256"],
-        inventory=body["inventory"],
-        source=body["source"],
-    )
 
 
 def test_threads_on_separate_pools_append_one_unbroken_chain(app, storage, make_body):

@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
+from consent_testing import as_choice
 
-from consent_service.choice import Choice
 from consent_service.credentials import new_visitor
 from consent_service.storage import Storage
 
@@ -24,15 +24,7 @@ def record_at(database_url, app, make_body):
 
     def append(moment: dt.datetime, visitor=None) -> tuple[str, int]:
         body = make_body("accept_all")
-        choice = Choice(
-            action=body["action"],
-            categories=body["categories"],
-            policy_version=body["policy"]["version"],
-            policy_language=body["policy"]["language"],
-            policy_sha256=body["policy"]["sha256"],
-            inventory=body["inventory"],
-            source=body["source"],
-        )
+        choice = as_choice(body)
         storage = Storage(app.config["CONSENT_DATABASE_URL"], clock=lambda: moment)
         try:
             if visitor is None:
