@@ -30,7 +30,6 @@ from consent_testing import CURRENT, inventory_hash, policy_hash, version_entry,
 from pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
 from sqlalchemy import insert, update  # noqa: E402
 
-from consent_service.chain import GENESIS_HASH, canonical_json, record_hash  # noqa: E402
 from consent_service.records import (  # noqa: E402
     chain_head,
     consent_records,
@@ -39,6 +38,8 @@ from consent_service.records import (  # noqa: E402
     visitors,
 )
 from consent_service.storage import Storage  # noqa: E402
+from policy_core.chain import GENESIS_HASH, record_hash  # noqa: E402
+from policy_core.hashing import canonical_json  # noqa: E402
 
 PER_VISITOR = 10
 SAMPLED = 1000

@@ -16,8 +16,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, audit, cli, i18n, log, security, site
+from .built_site import SiteDirectory
 from .config import load_settings
-from .policy import SiteDirectory
 from .schema import MAX_BODY_BYTES
 from .services import Services, install
 from .storage import Storage

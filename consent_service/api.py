@@ -9,10 +9,10 @@ import logging
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from .built_site import SiteNotBuilt
 from .credentials import authenticate, new_visitor, presented_credential, set_visitor_cookie
 from .credentials import unauthorized as unauthorized_error
 from .errors import ApiError, ServiceUnavailable
-from .policy import SiteNotBuilt
 from .schema import (
     MAX_BODY_BYTES,
     body_too_large,
@@ -66,7 +66,7 @@ def health() -> tuple[Response, int]:
         database = {"ok": False, "backend": svc.storage.backend, "error": str(error)}
     site: dict[str, object]
     try:
-        current = svc.site.catalog().in_effect(svc.today())
+        current = svc.history().current
         site = {"ok": True, "current": current.id if current else None}
     except SiteNotBuilt:
         site = {"ok": False, "current": None, "error": "no usable versions.json in CONSENT_SITE_DIR"}

@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
-from .chain import canonical_json
+from policy_core.hashing import canonical_json
+
 from .errors import ApiError, Unauthorized
 from .services import services
 

@@ -8,14 +8,15 @@ agree with the action.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from policy_core.manifest import PublishedVersion
+from policy_core.versions import History
+
 from .errors import ApiError
-from .policy import PolicyCatalog
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 SOURCES = ("banner", "settings", "gpc")
@@ -41,17 +42,17 @@ class Choice:
     source: str
 
 
-def check_choice(body: Mapping[str, Any], catalog: PolicyCatalog, today: dt.date) -> Choice:
-    """Check a schema-valid body against ``catalog`` as of ``today``."""
+def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) -> Choice:
+    """Check a schema-valid body against the published versions as of today (``history``)."""
     policy = body["policy"]
-    version = catalog.get(policy["version"])
+    version = history.get(policy["version"])
     if version is None:
         raise InvalidChoice(
             "unknown_version",
             f"policy.version {policy['version']} is not published on this site.",
             field="policy.version",
         )
-    if not version.is_in_effect_or_superseded(today):
+    if not history.has_taken_effect(version):
         raise InvalidChoice(
             "version_not_in_effect",
             f"policy.version {version.id} takes effect on {version.effective.isoformat()}; "

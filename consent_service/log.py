@@ -11,18 +11,22 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 
+from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
+from policy_core.manifest import PublishedVersion
+from policy_core.urls import consent_log_url, prefix, version_url
+from policy_core.versions import History
+
+from .built_site import SiteNotBuilt
 from .choice import check_choice
 from .credentials import authenticate, presented_credential, unauthorized
 from .errors import ApiError
 from .i18n import format_moment
-from .policy import PolicyCatalog, PolicyVersion, SiteNotBuilt
 from .records import parse_timestamp
 from .security import use_page_csp
 from .services import services
 
-PAGE_PATHS = {"sv": "/consent-log", "en": "/en/consent-log"}
-HOME_PATHS = {"sv": "/", "en": "/en/"}
-LANGUAGE_NAMES = {"sv": "svenska", "en": "English"}
+PAGE_PATHS = {lang: "/" + consent_log_url(lang) for lang in LANGUAGES}
+HOME_PATHS = {lang: "/" + prefix(lang) for lang in LANGUAGES}
 
 bp = Blueprint("log", __name__)
 
@@ -48,10 +52,10 @@ def page(language: str) -> Response:
     visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
     records = svc.storage.records_for_visitor(visitor_id) if visitor_id else []
     try:
-        catalog: PolicyCatalog | None = svc.site.catalog()
+        history: History[PublishedVersion] | None = svc.history()
     except SiteNotBuilt:
-        catalog = None
-    current = catalog.in_effect(svc.today()) if catalog else None
+        history = None
+    current = history.current if history else None
     withdraw_body = _withdraw_body(current, language) if visitor_id else None
     html = render_template(
         "consent_log.html",
@@ -61,7 +65,7 @@ def page(language: str) -> Response:
         stylesheets=svc.site.stylesheets(),
         favicon=svc.site.favicon(),
         visitor_id=visitor_id,
-        records=[_present(record, language, catalog) for record in records],
+        records=[_present(record, language, history) for record in records],
         current=current,
         current_url=_version_url(current.id, language) if current else None,
         withdraw=json.dumps(withdraw_body, sort_keys=True) if withdraw_body else None,
@@ -92,11 +96,11 @@ def withdraw(language: str) -> Response:
     visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
     if visitor_id is None:
         return redirect(PAGE_PATHS[language], code=303)
-    current = svc.site.catalog().in_effect(svc.today())
-    body = _withdraw_body(current, language)
+    history = svc.history()
+    body = _withdraw_body(history.current, language)
     if body is None:
         raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
-    choice = check_choice(body, svc.site.catalog(), svc.today())
+    choice = check_choice(body, history)
     svc.storage.append_consent(choice, visitor_id=visitor_id)
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
     response.delete_cookie("ps_consent", path="/")
@@ -104,11 +108,10 @@ def withdraw(language: str) -> Response:
 
 
 def _version_url(version_id: str, language: str) -> str:
-    prefix = "" if language == "sv" else f"/{language}"
-    return f"{prefix}/versions/{version_id}/"
+    return "/" + version_url(version_id, language)
 
 
-def _withdraw_body(version: PolicyVersion | None, language: str) -> dict[str, Any] | None:
+def _withdraw_body(version: PublishedVersion | None, language: str) -> dict[str, Any] | None:
     """A withdraw choice for ``version`` as the API expects it: only required categories."""
     if version is None or version.inventory is None:
         return None
@@ -125,10 +128,10 @@ def _withdraw_body(version: PolicyVersion | None, language: str) -> dict[str, An
     }
 
 
-def _present(record: dict[str, Any], language: str, catalog: PolicyCatalog | None) -> dict:
+def _present(record: dict[str, Any], language: str, history: History[PublishedVersion] | None) -> dict:
     moment = parse_timestamp(record["recorded_at"])
     policy = record["policy"]
-    version = catalog.get(policy["version"]) if catalog else None
+    version = history.get(policy["version"]) if history else None
     edition = version.editions.get(policy["language"]) if version else None
     return {
         "sequence": record["sequence"],
@@ -145,7 +148,7 @@ def _present(record: dict[str, Any], language: str, catalog: PolicyCatalog | Non
     }
 
 
-def _category_order(version: PolicyVersion | None):
+def _category_order(version: PublishedVersion | None):
     order = list(version.inventory.categories) if version and version.inventory else []
 
     def key(item: tuple[str, bool]) -> tuple[int, str]:

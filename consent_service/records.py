@@ -34,7 +34,9 @@ from sqlalchemy import (
     update,
 )
 
-from .chain import canonical_json, record_hash
+from policy_core.chain import record_hash
+from policy_core.hashing import canonical_json
+
 from .choice import Choice
 
 SCHEMA_VERSION = 1

@@ -15,8 +15,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from policy_core.manifest import Manifest, PublishedVersion
+from policy_core.versions import History
+
+from .built_site import SiteDirectory
 from .choice import Choice, check_choice
-from .policy import PolicyCatalog, SiteDirectory
 from .schema import parse_consent_request
 from .storage import Storage
 
@@ -28,29 +31,29 @@ class CheckedChoices:
 
     A banner sends one of a handful of bodies per policy version (one per action and
     combination of categories), so nearly every request repeats one seen before. The
-    result depends only on the bytes, the catalog and the date, all part of the lookup;
-    a rebuilt site (a new catalog) empties it. Bodies that fail are not kept.
+    result depends only on the bytes, the manifest and the date, all part of the lookup;
+    a rebuilt site (a new manifest) empties it. Bodies that fail are not kept.
     """
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._catalog: PolicyCatalog | None = None
+        self._manifest: Manifest | None = None
         self._choices: OrderedDict[tuple[bytes, dt.date], Choice] = OrderedDict()
 
-    def get(self, raw: bytes, catalog: PolicyCatalog, today: dt.date) -> Choice:
+    def get(self, raw: bytes, manifest: Manifest, today: dt.date) -> Choice:
         key = (raw, today)
         with self._lock:
-            if catalog is not self._catalog:
+            if manifest is not self._manifest:
                 self._choices.clear()
-                self._catalog = catalog
+                self._manifest = manifest
             choice = self._choices.get(key)
             if choice is not None:
                 self._choices.move_to_end(key)
                 return choice
-        choice = check_choice(parse_consent_request(raw), catalog, today)
+        choice = check_choice(parse_consent_request(raw), manifest.history(today))
         with self._lock:
-            if catalog is self._catalog:
+            if manifest is self._manifest:
                 self._choices[key] = choice
                 while len(self._choices) > self._size:
                     self._choices.popitem(last=False)
@@ -71,7 +74,11 @@ class Services:
 
     def check_body(self, raw: bytes) -> Choice:
         """Parse, validate and check a request body against the published versions."""
-        return self.checked.get(raw, self.site.catalog(), self.today())
+        return self.checked.get(raw, self.site.manifest(), self.today())
+
+    def history(self) -> History[PublishedVersion]:
+        """The published versions as of today; raises ``SiteNotBuilt`` without a built site."""
+        return self.site.manifest().history(self.today())
 
 
 def install(app: Flask, services: Services) -> None:

@@ -35,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from .chain import GENESIS_HASH, Anchor, ChainBroken, record_hash, verify_chain
+from policy_core.chain import GENESIS_HASH, Anchor, ChainBroken, record_hash, verify_chain
+
 from .choice import Choice
 from .records import (
     INSERT_RECORD,

@@ -6,8 +6,8 @@ that the records form one unbroken hash chain and that every choice points at a 
 cookie inventory the site actually published. Unlike the service's own ``verify``, which stops at
 the first break, it reports every problem it can find, each with its sequence number.
 
-The record hash rule is the consent service's (``consent_service.chain.record_hash``): SHA-256 of
-the record's canonical JSON without its ``hash`` key.
+The chain is checked by :mod:`policy_core.chain`, the same verifier the service runs, and the
+manifest read by :func:`policy_core.manifest.parse`, so nothing here loads the service itself.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consent_service.chain import GENESIS_HASH, record_hash
+from policy_core.chain import anchor_for, chain_problems, sequence_of
+from policy_core.manifest import Manifest, ManifestError, PublishedVersion, parse
 
 
 class ExportError(Exception):
@@ -82,21 +83,20 @@ def read_export(path: Path) -> Export:
     return Export(records, lines)
 
 
-def read_manifest(site: Path) -> dict[str, Any]:
+def read_manifest(site: Path) -> Manifest:
     """The site's ``versions.json``: the policy texts and inventories it published."""
     path = site / "versions.json"
     if not path.is_file():
         raise ExportError(f"{path}: not found: --site must be a built site folder")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return parse(json.loads(path.read_text(encoding="utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ExportError(f"{path}: not a versions.json manifest ({error})") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("versions"), list):
-        raise ExportError(f"{path}: not a versions.json manifest (expected an object with versions)")
-    return manifest
+    except ManifestError as error:
+        raise ExportError(f"{path}: not a versions.json manifest: {error}") from None
 
 
-def audit(export: Export, manifest: Mapping[str, Any], head: str | None = None) -> AuditReport:
+def audit(export: Export, manifest: Manifest, head: str | None = None) -> AuditReport:
     """Every problem in an export, judged against a published manifest.
 
     Without ``head`` (the chain head the service reports from ``verify``) records deleted from
@@ -108,14 +108,14 @@ def audit(export: Export, manifest: Mapping[str, Any], head: str | None = None) 
         report.problems.append(AuditProblem(None, "the export holds no records"))
         return report
     report.problems += _order_problems(records, export.lines)
-    unique = {_sequence(r): r for r in reversed(records) if _sequence(r) is not None}
+    unique = {sequence_of(r): r for r in reversed(records) if sequence_of(r) is not None}
     ordered = [unique[sequence] for sequence in sorted(unique)]  # type: ignore[arg-type]
     report.problems += _chain_problems(ordered)
     if head is not None and ordered[-1].get("hash") != head:
-        report.problems.append(AuditProblem(_sequence(ordered[-1]), "the export ends here, but its "
+        report.problems.append(AuditProblem(sequence_of(ordered[-1]), "the export ends here, but its "
                                             "hash is not the chain head given: records after it are "
                                             "missing, or the export is not the whole log"))
-    versions = {v.get("id"): v for v in manifest["versions"] if isinstance(v, Mapping)}
+    versions = {v.id: v for v in manifest.versions}
     for record in ordered:
         if record.get("type", "consent") != "consent":
             continue
@@ -128,7 +128,7 @@ def audit(export: Export, manifest: Mapping[str, Any], head: str | None = None) 
     report.last = consents[-1] if consents else None
     line_of = {}
     for record, line in zip(records, export.lines, strict=True):
-        line_of.setdefault(_sequence(record), line)
+        line_of.setdefault(sequence_of(record), line)
     report.problems = sorted(
         (AuditProblem(p.sequence, p.message, p.line or line_of.get(p.sequence))
          for p in report.problems),
@@ -137,15 +137,10 @@ def audit(export: Export, manifest: Mapping[str, Any], head: str | None = None) 
     return report
 
 
-def _sequence(record: Mapping[str, Any]) -> int | None:
-    sequence = record.get("sequence")
-    return sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None
-
-
 def _order_problems(records: Iterable[Mapping[str, Any]], lines: Iterable[int]) -> list[AuditProblem]:
     problems, highest, seen = [], 0, set()
     for record, line in zip(records, lines, strict=True):
-        sequence = _sequence(record)
+        sequence = sequence_of(record)
         if sequence is None:
             problems.append(AuditProblem(None, f"record {record.get('id')!r} has no sequence number",
                                          line))
@@ -161,49 +156,19 @@ def _order_problems(records: Iterable[Mapping[str, Any]], lines: Iterable[int]) 
 
 
 def _chain_problems(ordered: list[Mapping[str, Any]]) -> list[AuditProblem]:
-    problems: list[AuditProblem] = []
     if not ordered:
-        return problems
-    expected_sequence, expected_prev = _start(ordered, problems)
-    for record in ordered:
-        sequence = _sequence(record)
-        assert sequence is not None
-        if sequence < expected_sequence:  # a duplicate, already reported
-            continue
-        gap = sequence > expected_sequence
-        if gap:
-            missing = (f"{expected_sequence}" if sequence == expected_sequence + 1
-                       else f"{expected_sequence}–{sequence - 1}")
-            problems.append(AuditProblem(sequence, f"sequence {missing} missing before it "
-                                         "(records were deleted)"))
-        elif record.get("prev_hash") != expected_prev:
-            problems.append(AuditProblem(sequence, "prev_hash does not match the hash of sequence "
-                                         f"{sequence - 1}: the chain is broken here"))
-        computed = record_hash(record)
-        if record.get("hash") != computed:
-            problems.append(AuditProblem(sequence, f"content does not match its hash (hashes to "
-                                         f"{computed[:12]}…, record says {str(record.get('hash'))[:12]}…): "
-                                         "the record was edited"))
-        expected_sequence, expected_prev = sequence + 1, record.get("hash")
+        return []
+    anchor = anchor_for(ordered[0], ordered)
+    problems = [AuditProblem(p.sequence, p.message) for p in chain_problems(ordered, anchor=anchor)]
+    if anchor is None and sequence_of(ordered[0]) != 1:
+        problems.insert(0, AuditProblem(sequence_of(ordered[0]), "the export starts here, but no "
+                                        "purge checkpoint accounts for the records before it"))
     return problems
 
 
-def _start(ordered: list[Mapping[str, Any]], problems: list[AuditProblem]) -> tuple[int, Any]:
-    """Where the chain must begin: sequence 1, or just after what a purge checkpoint covers."""
-    first = ordered[0]
-    if _sequence(first) == 1:
-        return 1, GENESIS_HASH
-    for record in ordered:
-        purged = record.get("purged") if record.get("type") == "checkpoint" else None
-        if isinstance(purged, Mapping) and purged.get("through_sequence") == _sequence(first) - 1:
-            return int(purged["through_sequence"]) + 1, purged.get("through_hash")
-    problems.append(AuditProblem(_sequence(first), "the export starts here, but no purge checkpoint "
-                                 "accounts for the records before it"))
-    return _sequence(first), first.get("prev_hash")
-
-
-def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, Any]) -> list[AuditProblem]:
-    sequence = _sequence(record)
+def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, PublishedVersion]
+                     ) -> list[AuditProblem]:
+    sequence = sequence_of(record)
     policy = record.get("policy") or {}
     version_id, lang = policy.get("version"), policy.get("language")
     version = versions.get(version_id)
@@ -211,21 +176,21 @@ def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, Any]) -> 
         return [AuditProblem(sequence, f"points at policy version {version_id!r}, which the site "
                              "does not publish")]
     problems = []
-    if version.get("status") == "upcoming":
+    if version.status == "upcoming":
         problems.append(AuditProblem(sequence, f"consents to version {version_id}, which is not yet "
                                      "in effect"))
-    published = version.get("languages", {}).get(lang)
+    published = version.editions.get(lang)
     if published is None:
         problems.append(AuditProblem(sequence, f"language {lang!r} is not published for {version_id}"))
-    elif policy.get("sha256") != published.get("sha256"):
+    elif policy.get("sha256") != published.sha256:
         problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
                                      f"text of {version_id}"))
     recorded = str(record.get("recorded_at", ""))[:10]
-    if recorded and recorded < str(version.get("effective")):
+    if recorded and recorded < version.effective.isoformat():
         problems.append(AuditProblem(sequence, f"recorded on {recorded}, before version {version_id} "
-                                     f"took effect on {version.get('effective')}"))
-    inventory = version.get("inventory") or {}
-    if record.get("inventory") != inventory.get("sha256"):
+                                     f"took effect on {version.effective.isoformat()}"))
+    inventory = version.inventory.sha256 if version.inventory else None
+    if record.get("inventory") != inventory:
         problems.append(AuditProblem(sequence, f"inventory sha256 does not match the cookie "
                                      f"inventory of {version_id}"))
     return problems

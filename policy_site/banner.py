@@ -17,16 +17,14 @@ from typing import Any
 
 from babel.lists import format_list
 
-from policy_site.i18n import BABEL_LOCALES
-from policy_site.versions import LANGUAGES, History
+from policy_core.languages import BABEL_LOCALES, LANGUAGES
+from policy_core.urls import CONSENT_ENDPOINT, VISITOR_LOG_ENDPOINT, consent_log_url
+from policy_core.versions import History
 
-CONSENT_ENDPOINT = "/api/v1/consents"
-VISITOR_LOG_ENDPOINT = "/api/v1/me/consents"
 REPROMPT_DAYS = 365
 """Ask again after 12 months: the lifetime the policy text gives the ``ps_consent`` cookie, within
 the 13 months that supervisory authorities accept for a consent cookie (see README)."""
 
-CONSENT_LOG_PATHS = {"sv": "/consent-log", "en": "/en/consent-log"}
 SETTINGS_PAGE = "cookie-settings/"
 """Hand-written page (``docs/cookie-settings.md``) that the settings link leads to without JS."""
 
@@ -76,7 +74,7 @@ def banner_config(
         "texts": _texts(_, optional, lang),
         "links": {
             "cookies": policy_url + "#cookies",
-            "consent_log": CONSENT_LOG_PATHS[lang],
+            "consent_log": "/" + consent_log_url(lang),
             "settings_page": ("" if lang == LANGUAGES[0] else f"{lang}/") + SETTINGS_PAGE,
         },
     }

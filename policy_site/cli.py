@@ -18,13 +18,14 @@ import click
 import yaml
 from markupsafe import escape
 
+from policy_core.languages import LANGUAGES
+from policy_core.versions import CHANGE_TYPES, History, PolicyVersion
 from policy_site import art13, diff, lock
 from policy_site.config import AsOfError, resolve_as_of
 from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, substitute
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
 from policy_site.sources import PolicySources, Problem, SourceError, load_sources, split_front_matter
-from policy_site.versions import CHANGE_TYPES, LANGUAGES, History, PolicyVersion
 
 EXIT_CODES = """\b
 Exit codes:

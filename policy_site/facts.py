@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policy_site.versions import LANGUAGES
+from policy_core.languages import LANGUAGES
 
 PLACEHOLDER_PREFIX = "PLACEHOLDER"
 """A value containing this is a known unknown: every build lists it, none fails on it."""

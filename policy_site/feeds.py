@@ -1,66 +1,21 @@
-"""Machine-readable outputs: the ``versions.json`` manifest and the Atom feeds.
+"""The Atom feeds: one per language, an entry per version, for readers who follow changes.
 
-Pure: no MkDocs import. Output is deterministic (fixed key order, no build time), so two builds
-of the same sources and as-of date are byte-identical.
-
-The manifest is the contract with the consent service and with auditors: each language's
-``sha256`` is the SHA-256 of the source file's bytes after the front matter's closing ``---``
-line, and the inventory's ``sha256`` that of its canonical JSON (``versions.canonical_json``).
+Pure: no MkDocs import. Output is deterministic (no build time), so two builds of the same
+sources and as-of date are byte-identical. The machine-readable manifest is
+:mod:`policy_core.manifest`.
 """
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
-from policy_site.versions import LANGUAGES, History, PolicyVersion
+from policy_core.manifest import UrlFor
+from policy_core.versions import History, PolicyVersion
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-
-UrlFor = Callable[[str, str], str]
-"""``url_for(version_id, lang)``: the version's page, relative to the site root."""
-
-
-def manifest(history: History, url_for: UrlFor) -> dict[str, Any]:
-    """The site's machine-readable index: what the consent service and auditors rely on."""
-    current = history.current
-    return {
-        "as_of": history.as_of.isoformat(),
-        "current": current.id if current else None,
-        "versions": [_manifest_entry(history, version, url_for) for version in history],
-    }
-
-
-def manifest_json(history: History, url_for: UrlFor) -> bytes:
-    return (json.dumps(manifest(history, url_for), ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def _manifest_entry(history: History, version: PolicyVersion, url_for: UrlFor) -> dict[str, Any]:
-    inventory = version.inventory
-    return {
-        "id": version.id,
-        "effective": version.effective.isoformat(),
-        "published": version.published.isoformat(),
-        "change_type": version.change_type,
-        "status": history.status(version),
-        "languages": {
-            lang: {
-                "url": "/" + url_for(version.id, lang),
-                "title": version.text(lang).title,
-                "summary": version.text(lang).summary,
-                "sha256": version.text(lang).sha256,
-            }
-            for lang in LANGUAGES
-        },
-        "inventory": None if inventory is None else {
-            "sha256": inventory.sha256,
-            "categories": inventory.category_ids,
-            "required": inventory.required_ids,
-        },
-    }
 
 
 def atom_feed(

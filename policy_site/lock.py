@@ -15,8 +15,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from policy_core.hashing import sha256_hex
+from policy_core.languages import LANGUAGES
+from policy_core.versions import PolicyVersion
 from policy_site.sources import Problem
-from policy_site.versions import LANGUAGES, PolicyVersion, sha256_hex
 
 LOCK_FILE = "versions.lock"
 LOCKED_FILES = (*(f"{lang}.md" for lang in LANGUAGES), "cookies.yml")

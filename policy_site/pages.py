@@ -20,17 +20,15 @@ from typing import Any
 
 import jinja2
 
+from policy_core import manifest
+from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
+from policy_core.urls import diff_url, prefix, source_url, version_url
+from policy_core.versions import History, Inventory, PolicyVersion
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
-from policy_site.i18n import LANGUAGE_NAMES, load_translations, long_date
+from policy_site.i18n import load_translations, long_date
 from policy_site.sources import PolicySources
-from policy_site.versions import LANGUAGES, History, Inventory, PolicyVersion
-
-
-def prefix(lang: str) -> str:
-    """URL prefix of a language: the default language lives at the root."""
-    return "" if lang == LANGUAGES[0] else f"{lang}/"
 
 
 def language_of(src_uri: str) -> str:
@@ -46,20 +44,6 @@ def counterpart(src_uri: str, lang: str) -> str:
     own = language_of(src_uri)
     bare = src_uri[len(prefix(own)):]
     return prefix(lang) + bare
-
-
-def version_url(version_id: str, lang: str) -> str:
-    return f"{prefix(lang)}versions/{version_id}/"
-
-
-def diff_url(old_id: str, new_id: str, lang: str) -> str:
-    return f"{prefix(lang)}diff/{old_id}..{new_id}/"
-
-
-def source_url(version_id: str, lang: str) -> str:
-    """Where a version's Markdown source is published, byte for byte (one place for both
-    languages, beside the default language's page)."""
-    return f"versions/{version_id}/{lang}.md"
 
 
 def relative_url(target: str, base: str) -> str:
@@ -112,7 +96,7 @@ class SiteContent:
         return pages
 
     def files(self) -> list[GeneratedFile]:
-        files = [GeneratedFile("versions.json", feeds.manifest_json(self.history, version_url))]
+        files = [GeneratedFile("versions.json", manifest.to_json(manifest.build(self.history, version_url)))]
         for lang in LANGUAGES:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
         files.extend(GeneratedFile(source_url(version.id, lang), version.text(lang).source)

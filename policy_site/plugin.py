@@ -18,12 +18,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_site.config import AsOfError, PolicySiteConfig, resolve_as_of
 from policy_site.facts import PLACEHOLDER_PREFIX
-from policy_site.i18n import LANGUAGE_NAMES
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
 from policy_site.sources import SourceError, load_sources
-from policy_site.versions import LANGUAGES
 
 log = get_plugin_logger(__name__)
 

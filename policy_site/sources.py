@@ -25,18 +25,11 @@ from typing import Any
 
 import yaml
 
+from policy_core.hashing import sha256_hex
+from policy_core.languages import LANGUAGES
+from policy_core.versions import CHANGE_TYPES, Category, Cookie, Inventory, PolicyVersion, VersionText
 from policy_site import facts as facts_module
 from policy_site.facts import COOKIE_TABLE_KEY, Facts
-from policy_site.versions import (
-    CHANGE_TYPES,
-    LANGUAGES,
-    Category,
-    Cookie,
-    Inventory,
-    PolicyVersion,
-    VersionText,
-    sha256_hex,
-)
 
 FRONT_MATTER_KEYS: tuple[str, ...] = ("effective", "published", "change_type", "title", "summary")
 VERSION_ID = re.compile(r"^\d{4}-\d{2}-\d{2}$")

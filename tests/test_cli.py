@@ -277,7 +277,7 @@ def write_records(path: Path, records: list[dict]) -> None:
 
 def rechained(records: list[dict]) -> list[dict]:
     """The records with every link and hash recomputed, as a forger with the rule could do."""
-    from consent_service.chain import GENESIS_HASH, record_hash
+    from policy_core.chain import GENESIS_HASH, record_hash
 
     previous = GENESIS_HASH
     for record in records:
@@ -306,7 +306,7 @@ def test_audit_names_an_edited_a_deleted_and_a_reordered_record(export: Path, bu
     assert result.returncode == 1
     assert "sequence 2: content does not match its hash" in result.stderr
     assert "the record was edited" in result.stderr
-    assert "sequence 6: sequence 5 missing before it (records were deleted)" in result.stderr
+    assert "sequence 6: sequence 5 missing before sequence 6 (records were deleted)" in result.stderr
     assert "sequence 7: out of order: listed after sequence 8 (records were reordered)" in result.stderr
     assert "audit: 3 problem(s)" in result.stderr
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from policy_core.hashing import sha256_hex
 from policy_site.sources import SourceError, load_sources, split_front_matter
-from policy_site.versions import sha256_hex
 
 OLD = "versions/2018-05-25"
 NOW = "versions/2026-11-01"

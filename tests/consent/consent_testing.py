@@ -50,7 +50,7 @@ def version_entry(version: str, status: str, *, inventory: bool = True) -> dict[
         "id": version,
         "effective": version,
         "published": version,
-        "change_type": "major",
+        "change_type": "material",
         "status": status,
         "languages": {
             language: {
@@ -71,8 +71,9 @@ def version_entry(version: str, status: str, *, inventory: bool = True) -> dict[
     }
 
 
-def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURRENT) -> Path:
-    """A small built site: pages, 404, Material-like stylesheet, versions.json."""
+def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURRENT,
+               as_of: dt.date = TODAY) -> Path:
+    """A small built site as of ``as_of``: pages, 404, Material-like stylesheet, versions.json."""
     files = {
         "index.html": "<!doctype html><title>Integritetspolicy</title><h1>Hem</h1>",
         "en/index.html": "<!doctype html><title>Privacy policy</title><h1>Home</h1>",
@@ -90,7 +91,7 @@ def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURREN
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    document = {"as_of": TODAY.isoformat(), "current": current, "versions": versions}
+    document = {"as_of": as_of.isoformat(), "current": current, "versions": versions}
     (root / "versions.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     return root
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from consent_service.chain import GENESIS_HASH, record_hash
+from policy_core.chain import GENESIS_HASH, record_hash
 
 
 @pytest.fixture

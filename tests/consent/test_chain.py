@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from consent_service.chain import (
+from policy_core.chain import (
     GENESIS_HASH,
     Anchor,
     ChainBroken,
@@ -95,7 +95,7 @@ def test_a_deleted_record_breaks_the_chain_at_the_missing_sequence():
     with pytest.raises(ChainBroken) as broken:
         verify_chain(records)
     assert broken.value.sequence == 2
-    assert "expected sequence 2, found 3" in broken.value.reason
+    assert "sequence 2 missing before sequence 3 (records were deleted)" in broken.value.reason
 
 
 def test_reordered_records_break_the_chain():

@@ -8,7 +8,7 @@ import pytest
 from consent_testing import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash
 from sqlalchemy import inspect, text
 
-from consent_service.chain import GENESIS_HASH, record_hash
+from policy_core.chain import GENESIS_HASH, record_hash
 
 
 def post(client, body, **kwargs):

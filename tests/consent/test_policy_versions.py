@@ -32,9 +32,9 @@ def body_for(version: str, kind_categories=None) -> dict:
     }
 
 
-def rebuild(site, versions) -> None:
+def rebuild(site, versions, current=CURRENT) -> None:
     """Write a new versions.json with a later modification time, as a rebuild would."""
-    write_site(site, versions)
+    write_site(site, versions, current=current)
     stamp = dt.datetime.now().timestamp() + 5
     os.utime(site / "versions.json", (stamp, stamp))
 
@@ -42,7 +42,8 @@ def rebuild(site, versions) -> None:
 def test_a_version_the_site_still_calls_upcoming_is_refused_even_on_its_date(make_app, own_site):
     """A site built yesterday may still say upcoming for a version taking effect today."""
     today = TODAY.isoformat()
-    write_site(own_site, [version_entry(CURRENT, "current"), version_entry(today, "upcoming")])
+    write_site(own_site, [version_entry(CURRENT, "current"), version_entry(today, "upcoming")],
+               as_of=TODAY - dt.timedelta(days=1))
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
     response = client.post("/api/v1/consents", json=body_for(today))
     assert response.status_code == 422
@@ -51,7 +52,8 @@ def test_a_version_the_site_still_calls_upcoming_is_refused_even_on_its_date(mak
 
 def test_a_version_marked_current_but_effective_later_is_refused(make_app, own_site):
     later = (TODAY + dt.timedelta(days=3)).isoformat()
-    write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(later, "current")])
+    write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(later, "current")],
+               current=later, as_of=TODAY + dt.timedelta(days=3))
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
     assert client.post("/api/v1/consents", json=body_for(later)).status_code == 422
     assert client.post("/api/v1/consents", json=body_for(CURRENT)).status_code == 201
@@ -59,7 +61,8 @@ def test_a_version_marked_current_but_effective_later_is_refused(make_app, own_s
 
 def test_a_superseded_version_with_an_inventory_is_accepted(make_app, own_site):
     newer = (TODAY - dt.timedelta(days=1)).isoformat()
-    write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")])
+    write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")],
+               current=newer)
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
     assert client.post("/api/v1/consents", json=body_for(CURRENT)).status_code == 201
 
@@ -69,7 +72,8 @@ def test_a_rebuilt_site_is_read_without_a_restart(make_app, own_site):
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
     newer = (TODAY - dt.timedelta(days=1)).isoformat()
     assert client.post("/api/v1/consents", json=body_for(newer)).status_code == 422
-    rebuild(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")])
+    rebuild(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")],
+            current=newer)
     assert client.post("/api/v1/consents", json=body_for(newer)).status_code == 201
     assert client.get("/api/v1/health").get_json()["site"]["current"] == newer
 

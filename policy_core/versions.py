@@ -1,7 +1,9 @@
 """The version model: what a policy version is, which one is in effect, and its hashes.
 
-Pure: no MkDocs import, so the CLI, the plugin and the consent service can share it, and the
-site generator can be replaced without touching what a "version" means.
+The site generator builds :class:`PolicyVersion` from the sources; the consent service and the
+auditor read :class:`~policy_core.manifest.PublishedVersion` from ``versions.json``. Both are
+ordered and given a status by the one rule here, :class:`History`, so "which version is in
+effect on a day" means the same everywhere.
 
 A version is identified by its effective date (``YYYY-MM-DD``). Its status is always relative to
 an *as-of* date: the latest version effective on or before that date is **current**, later ones
@@ -10,33 +12,17 @@ are **upcoming**, earlier ones **superseded**.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
-LANGUAGES: tuple[str, ...] = ("sv", "en")
-"""Every version exists in these languages; the first is the site's default (served at ``/``)."""
+from policy_core.hashing import canonical_json, sha256_hex
 
 CHANGE_TYPES: tuple[str, ...] = ("material", "editorial")
 
 Status = Literal["current", "upcoming", "superseded"]
-
-
-def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256, the digest every published hash uses."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def canonical_json(value: Any) -> bytes:
-    """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8 (not ASCII-escaped).
-
-    Anyone can recompute a published inventory hash with
-    ``json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``.
-    """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+STATUSES: tuple[Status, ...] = ("current", "upcoming", "superseded")
 
 
 @dataclass(frozen=True)
@@ -108,43 +94,64 @@ class PolicyVersion:
         return self.texts[lang]
 
 
-class History:
+class Dated(Protocol):
+    """Anything :class:`History` can order: a version id and its effective date."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def effective(self) -> date: ...
+
+
+V = TypeVar("V", bound=Dated)
+
+
+class History(Generic[V]):
     """All published versions, oldest first, with status relative to an as-of date."""
 
-    def __init__(self, versions: list[PolicyVersion], as_of: date) -> None:
-        self.versions: list[PolicyVersion] = sorted(versions, key=lambda v: v.effective)
+    def __init__(self, versions: list[V], as_of: date) -> None:
+        self.versions: list[V] = sorted(versions, key=lambda v: v.effective)
         self.as_of = as_of
 
-    def __iter__(self) -> Iterator[PolicyVersion]:
+    def __iter__(self) -> Iterator[V]:
         return iter(self.versions)
 
     def __len__(self) -> int:
         return len(self.versions)
 
+    def get(self, version_id: str) -> V | None:
+        return next((v for v in self.versions if v.id == version_id), None)
+
     @property
-    def current(self) -> PolicyVersion | None:
+    def current(self) -> V | None:
         """The latest version effective on or before the as-of date, if any."""
         in_effect = [v for v in self.versions if v.effective <= self.as_of]
         return in_effect[-1] if in_effect else None
 
     @property
-    def upcoming(self) -> list[PolicyVersion]:
+    def upcoming(self) -> list[V]:
         return [v for v in self.versions if v.effective > self.as_of]
 
-    def status(self, version: PolicyVersion) -> Status:
+    def has_taken_effect(self, version: V) -> bool:
+        """True for the current and every superseded version: the texts a visitor can have been
+        shown and can have consented under."""
+        return version.effective <= self.as_of
+
+    def status(self, version: V) -> Status:
         """Upcoming until its effective date, then current until the next one takes effect."""
         if version.effective > self.as_of:
             return "upcoming"
         return "current" if version is self.current else "superseded"
 
-    def previous(self, version: PolicyVersion) -> PolicyVersion | None:
+    def previous(self, version: V) -> V | None:
         index = self.versions.index(version)
         return self.versions[index - 1] if index > 0 else None
 
-    def consecutive_pairs(self) -> list[tuple[PolicyVersion, PolicyVersion]]:
+    def consecutive_pairs(self) -> list[tuple[V, V]]:
         return list(zip(self.versions, self.versions[1:], strict=False))
 
-    def compared_pairs(self) -> list[tuple[PolicyVersion, PolicyVersion]]:
+    def compared_pairs(self) -> list[tuple[V, V]]:
         """The pairs the site shows diffs for: consecutive versions, and every older version
         against the current one, so a visitor who agreed to an old text sees all that changed."""
         pairs = self.consecutive_pairs()
@@ -155,5 +162,5 @@ class History:
                       if old.effective < current.effective and (old.id, current.id) not in known]
         return pairs
 
-    def newest_first(self) -> list[PolicyVersion]:
+    def newest_first(self) -> list[V]:
         return list(reversed(self.versions))

@@ -1,0 +1,16 @@
+"""The policy's shared model: what a version is, what the site publishes, how the log is hashed.
+
+Both the site generator (``policy_site``) and the consent service (``consent_service``) import
+this package, and it imports neither of them, nor MkDocs, Flask or SQLAlchemy: the rules the
+published contract rests on are written once, here, and an auditor's tools load nothing else.
+
+Modules:
+
+``languages``  the languages every version is published in, their names and locales
+``hashing``    canonical JSON and SHA-256, the digests every published hash uses
+``versions``   the version model and the rule deciding which version is in effect on a day
+``manifest``   ``versions.json``: its JSON Schema, its writer and its reader
+``chain``      the consent log's hash chain and its verification
+``catalogs``   gettext catalogs compiled in memory from their ``.po`` files
+``errors``     the root of every error raised here
+"""

@@ -1,0 +1,37 @@
+"""Where things are on the policy origin: the URL layout the site builds and the service serves.
+
+Site-relative paths without a leading slash, as the site generator writes links; the service
+adds the ``/``. The default language lives at the root, every other under ``<lang>/``.
+"""
+
+from __future__ import annotations
+
+from policy_core.languages import DEFAULT_LANGUAGE
+
+CONSENT_ENDPOINT = "/api/v1/consents"
+VISITOR_LOG_ENDPOINT = "/api/v1/me/consents"
+
+
+def prefix(lang: str) -> str:
+    """URL prefix of a language: the default language lives at the root."""
+    return "" if lang == DEFAULT_LANGUAGE else f"{lang}/"
+
+
+def version_url(version_id: str, lang: str) -> str:
+    """A version's permanent page."""
+    return f"{prefix(lang)}versions/{version_id}/"
+
+
+def diff_url(old_id: str, new_id: str, lang: str) -> str:
+    return f"{prefix(lang)}diff/{old_id}..{new_id}/"
+
+
+def source_url(version_id: str, lang: str) -> str:
+    """Where a version's Markdown source is published, byte for byte (one place for both
+    languages, beside the default language's page)."""
+    return f"versions/{version_id}/{lang}.md"
+
+
+def consent_log_url(lang: str) -> str:
+    """The visitor's own consent log, served by the consent service."""
+    return f"{prefix(lang)}consent-log"
