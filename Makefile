@@ -48,10 +48,13 @@ node-deps: node_modules/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
-## Regenerate the gettext catalogs after changing user-visible strings.
+## Regenerate the gettext catalogs of both packages after changing user-visible strings.
+CATALOG_PACKAGES := policy_site consent_service
 catalogs: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o /tmp/policy-site-messages.pot .
-	$(BIN)/pybabel update -i /tmp/policy-site-messages.pot -d policy_site/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date
+	for package in $(CATALOG_PACKAGES); do \
+	  $(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o /tmp/$$package-messages.pot $$package && \
+	  $(BIN)/pybabel update -i /tmp/$$package-messages.pot -d $$package/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date || exit 1; \
+	done
 
 ## Everything: set-up, lint, the whole test suite.
 test: $(BIN)/.installed system-deps node-deps

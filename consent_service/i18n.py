@@ -1,46 +1,24 @@
-"""Swedish and English texts from gettext catalogs, and Babel-formatted dates.
+"""Swedish and English texts of the service's pages, and Babel-formatted times.
 
-The ``.po`` catalogs under ``translations/`` are the source; compiled ``.mo``
-files are not kept in Git. At start-up a ``.mo`` that is present and newer than
-its ``.po`` is used, otherwise the ``.po`` is compiled in memory, so the service
-never needs to write into its own package.
+The catalogs are ``consent_service/locale/<lang>/LC_MESSAGES/messages.po``, compiled in memory at
+start (:mod:`policy_core.catalogs`), so the service never needs to write into its own package.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from pathlib import Path
 
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask, g
 
-LANGUAGES = ("sv", "en")
-DEFAULT_LANGUAGE = "sv"
-CATALOG_DIR = Path(__file__).parent / "translations"
-DOMAIN = "messages"
+from policy_core.catalogs import load_catalog
+from policy_core.languages import BABEL_LOCALES, DEFAULT_LANGUAGE, LANGUAGES
 
 
-def load_translations(directory: Path = CATALOG_DIR) -> dict[str, Translations]:
+def load_translations() -> dict[str, Translations]:
     """One :class:`~babel.support.Translations` per language."""
-    return {language: _load(directory, language) for language in LANGUAGES}
-
-
-def _load(directory: Path, language: str) -> Translations:
-    folder = directory / language / "LC_MESSAGES"
-    po_path, mo_path = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo_path.is_file() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-        with mo_path.open("rb") as mo_file:
-            return Translations(mo_file, domain=DOMAIN)
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=language, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+    return {language: load_catalog("consent_service", language) for language in LANGUAGES}
 
 
 def init_app(app: Flask, translations: dict[str, Translations]) -> None:
@@ -60,4 +38,4 @@ def init_app(app: Flask, translations: dict[str, Translations]) -> None:
 
 def format_moment(moment: dt.datetime, language: str, timezone: dt.tzinfo) -> str:
     """A record's time as a reader of ``language`` expects it, in ``timezone``."""
-    return format_datetime(moment, format="long", tzinfo=timezone, locale=language)
+    return format_datetime(moment, format="long", tzinfo=timezone, locale=BABEL_LOCALES[language])
