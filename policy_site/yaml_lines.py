@@ -43,9 +43,9 @@ timestamp. Each is the editor's value, never our bug, so each becomes a problem.
 
 @dataclass(frozen=True)
 class YamlProblem:
-    """One mistake in a YAML text; ``line`` counts from the text's first line as given."""
+    """One mistake in a YAML text, at a line of its file (see ``first_line`` of :func:`load_yaml`)."""
 
-    line: int | None
+    line: int
     message: str
 
 
@@ -106,7 +106,7 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
     finally:
         if loader is not None:
             loader.dispose()
-    document.problems.sort(key=lambda p: p.line or 0)
+    document.problems.sort(key=lambda p: p.line)
     return document
 
 
