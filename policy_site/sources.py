@@ -23,13 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGES
 from policy_core.versions import CHANGE_TYPES, Category, Cookie, Inventory, PolicyVersion, VersionText
 from policy_site import facts as facts_module
 from policy_site.facts import COOKIE_TABLE_KEY, Facts
+from policy_site.yaml_lines import Unreadable, load_yaml
 
 FRONT_MATTER_KEYS: tuple[str, ...] = ("effective", "published", "change_type", "title", "summary")
 VERSION_ID = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -133,32 +132,22 @@ def parse_headings(body: str, first_line: int = 1) -> list[Heading]:
     return headings
 
 
-def _yaml_with_lines(text: str) -> tuple[Any, dict[tuple[Any, ...], int], list[tuple[int, str]]]:
-    """Parse YAML keeping the line of every key, and reporting duplicate keys PyYAML would hide."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    data = yaml.safe_load(text)
-    lines: dict[tuple[Any, ...], int] = {}
-    duplicates: list[tuple[int, str]] = []
+def _unreadable_at(data: Any, path: tuple[Any, ...]) -> bool:
+    """Whether the value at ``path``, or one it lies within, could not be read as YAML.
 
-    def walk(n: yaml.Node | None, path: tuple[Any, ...]) -> None:
-        if n is None:
-            return
-        lines.setdefault(path, n.start_mark.line + 1)
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in n.value:
-                key = key_node.value
-                if key in seen:
-                    duplicates.append((key_node.start_mark.line + 1, str(key)))
-                seen.add(key)
-                lines[(*path, key)] = key_node.start_mark.line + 1
-                walk(value_node, (*path, key))
-        elif isinstance(n, yaml.SequenceNode):
-            for index, item in enumerate(n.value):
-                walk(item, (*path, index))
-
-    walk(node, ())
-    return data, lines, duplicates
+    That value has been reported already; a check of it would only repeat the message.
+    """
+    node = data
+    for part in path:
+        if isinstance(node, Unreadable):
+            return True
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, Unreadable)
 
 
 def _as_date(value: Any) -> date | None:
@@ -208,28 +197,27 @@ class _Reader:
         return raw, text
 
     def read_yaml(
-        self, path: Path, expected: str, line_offset: int = 0, text: str | None = None
+        self, path: Path, expected: str, first_line: int = 1, text: str | None = None
     ) -> tuple[Any, dict]:
-        """Parsed YAML and the line of each key; ``(None, {})`` after recording a problem."""
+        """Parsed YAML and the line of each key path; ``(None, {})`` when there is nothing to check.
+
+        The one way sources read YAML, so a file and a front matter report the same mistakes
+        the same way. Values that could not be constructed are :class:`Unreadable` in the data
+        and already reported; the rest of the data is still checked.
+        """
         if text is None:
             loaded = self.read_text(path)
             if loaded is None:
                 return None, {}
             text = loaded[1]
-        try:
-            data, lines, duplicates = _yaml_with_lines(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = (mark.line + 1 + line_offset) if mark else None
-            reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-            self.problem(path, line, f"not valid YAML ({reason}): check indentation and quoting")
+        document = load_yaml(text, first_line)
+        for found in document.problems:
+            self.problem(path, found.line, found.message)
+        if document.data is None and not document.problems:
+            self.problem(path, first_line, f"empty: expected {expected}")
+        if document.data is None or isinstance(document.data, Unreadable):
             return None, {}
-        if data is None:
-            self.problem(path, line_offset + 1, f"empty: expected {expected}")
-            return None, {}
-        for line, key in duplicates:
-            self.problem(path, line + line_offset, f"key '{key}' appears twice: keep one")
-        return data, {k: v + line_offset for k, v in lines.items()}
+        return document.data, document.lines
 
     # policy.yml -----------------------------------------------------------------------------
 
@@ -245,12 +233,12 @@ class _Reader:
             return None
         facts = Facts(data=data, path=self.show(path), lines=lines)
         for key in facts_module.REQUIRED_KEYS:
-            if facts.raw(key) is None:
+            if facts.raw(key) is None and not _unreadable_at(data, tuple(key.split("."))):
                 parent = key.rsplit(".", 1)[0]
                 self.problem(path, facts.line(parent), f"missing key '{key}'")
         self.check_fact_values(path, data, lines)
         appointed = facts.raw("dpo.appointed")
-        if appointed is not None and not isinstance(appointed, bool):
+        if appointed is not None and not isinstance(appointed, bool | Unreadable):
             self.problem(path, facts.line("dpo.appointed"), "dpo.appointed must be true or false")
         if appointed is True:
             for key in ("dpo.name", "dpo.email"):
@@ -345,7 +333,7 @@ class _Reader:
                              f"then {', '.join(FRONT_MATTER_KEYS)}, then a line '---'")
             return None
         head, body_bytes, body_line = parts
-        front, lines = self.read_yaml(path, ", ".join(FRONT_MATTER_KEYS), line_offset=1,
+        front, lines = self.read_yaml(path, ", ".join(FRONT_MATTER_KEYS), first_line=2,
                                       text=head.decode())
         if front is None:
             return None
@@ -383,12 +371,13 @@ class _Reader:
         for key in FRONT_MATTER_KEYS:
             if key not in front:
                 self.problem(path, 1, f"front matter is missing '{key}'")
+        values = {key: value for key, value in front.items() if not isinstance(value, Unreadable)}
         dates = {}
         for key in ("effective", "published"):
-            if key in front:
-                dates[key] = _as_date(front[key])
+            if key in values:
+                dates[key] = _as_date(values[key])
                 if dates[key] is None:
-                    self.problem(path, line(key), f"{key}: '{front[key]}' is not a date; "
+                    self.problem(path, line(key), f"{key}: '{values[key]}' is not a date; "
                                  "write it as YYYY-MM-DD")
         effective, published = dates.get("effective"), dates.get("published")
         if effective and effective.isoformat() != version_id:
@@ -397,11 +386,11 @@ class _Reader:
         if effective and published and published > effective:
             self.problem(path, line("published"), f"published {published} is after effective "
                          f"{effective}: a version is made public on or before it takes effect")
-        if "change_type" in front and front["change_type"] not in CHANGE_TYPES:
-            self.problem(path, line("change_type"), f"change_type '{front['change_type']}' is "
+        if "change_type" in values and values["change_type"] not in CHANGE_TYPES:
+            self.problem(path, line("change_type"), f"change_type '{values['change_type']}' is "
                          f"not one of: {', '.join(CHANGE_TYPES)}")
         for key in ("title", "summary"):
-            if key in front and (not isinstance(front[key], str) or not front[key].strip()):
+            if key in values and (not isinstance(values[key], str) or not values[key].strip()):
                 self.problem(path, line(key), f"{key} must be non-empty text")
 
     def check_headings(self, path: Path, headings: list[Heading]) -> None:
@@ -437,10 +426,11 @@ class _Reader:
             line = body_line + offset
             if key == COOKIE_TABLE_KEY:
                 tables += 1
-                if inventory is None:
+                if inventory is None and not (path.parent / "cookies.yml").is_file():
                     self.problem(path, line, "{{ cookie_table }} but this version has no "
                                  "cookies.yml: add one or remove the line")
-            elif facts is not None and facts.text(key, "sv") is None:
+            elif (facts is not None and facts.text(key, "sv") is None
+                  and not _unreadable_at(facts.data, tuple(key.split(".")))):
                 self.problem(path, line, f"unknown fact '{{{{ {key} }}}}': {facts.path} has no "
                              f"text at '{key}'")
         if inventory is not None and tables == 0:
@@ -459,7 +449,8 @@ class _Reader:
             path = folder / f"{lang}.md"
             front, lines = fronts[lang]
             for key in ("effective", "published", "change_type"):
-                if key in front and key in base_front and front[key] != base_front[key]:
+                readable = not _unreadable_at(front, (key,)) and not _unreadable_at(base_front, (key,))
+                if key in front and key in base_front and readable and front[key] != base_front[key]:
                     self.problem(path, lines.get((key,), 1), f"{key} '{front[key]}' differs from "
                                  f"{base_lang}.md ('{base_front[key]}'): languages of a version share it")
             headings = parse_headings(texts[lang].body, texts[lang].body_line)
@@ -493,7 +484,7 @@ class _Reader:
         data, lines = self.read_yaml(path, "categories: with the cookies of each category")
         if data is None:
             return None
-        check = _InventoryCheck(self, path, lines)
+        check = _InventoryCheck(self, path, data, lines)
         categories = check.categories(data)
         if len(self.problems) > count:
             return None
@@ -505,18 +496,25 @@ COOKIE_KEYS = ("name", "provider", "purpose", "duration")
 
 
 class _InventoryCheck:
-    """Validates one ``cookies.yml``, reporting at the line of the offending key."""
+    """Validates one ``cookies.yml``, reporting at the line of the offending key.
 
-    def __init__(self, reader: _Reader, path: Path, lines: dict) -> None:
-        self.reader, self.path, self.lines = reader, path, lines
+    A value that could not be read as YAML has been reported already and is not judged again.
+    """
+
+    def __init__(self, reader: _Reader, path: Path, data: Any, lines: dict) -> None:
+        self.reader, self.path, self.data, self.lines = reader, path, data, lines
 
     def fail(self, where: tuple[Any, ...], message: str) -> None:
+        if _unreadable_at(self.data, where):
+            return
         line = self.lines.get(where) or self.lines.get(where[:-1], 1)
         self.reader.problem(self.path, line, message)
 
     def localized(self, value: Any, where: tuple[Any, ...], plain_ok: bool = False) -> dict:
         if plain_ok and isinstance(value, str) and value.strip():
             return {lang: value for lang in LANGUAGES}
+        if isinstance(value, Mapping) and any(isinstance(v, Unreadable) for v in value.values()):
+            return {}
         if (isinstance(value, Mapping) and set(value) == set(LANGUAGES)
                 and all(isinstance(v, str) and v.strip() for v in value.values())):
             return dict(value)

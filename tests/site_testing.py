@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-26"
 SOURCE_DATE_EPOCH = "1764115200"
 PROJECT_PARTS = ("mkdocs.yml", "docs", "theme", "policy_src")
+SEED = REPO / "tests" / "fixtures" / "seed" / "integritetspolicy.txt"
+"""The 2018 policy as it was published, byte for byte: what the 2018 sources must reproduce."""
 
 
 @dataclass

@@ -38,6 +38,40 @@ def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(
     assert tree_digest(site) == before
 
 
+def test_values_yaml_cannot_read_fail_the_build_cleanly_and_keep_the_previous_site(
+    project: Path, tmp_path: Path
+) -> None:
+    """PyYAML raises while it loads (impossible dates, unknown tags): still one line per problem."""
+    site = tmp_path / "site"
+    assert mkdocs_build(project, site).returncode == 0
+    before = tree_digest(site)
+    upcoming = project / "policy_src/versions/2027-01-01"
+    for path, old, new in [
+        (upcoming / "sv.md", "effective: 2027-01-01", "effective: 2027-02-30"),
+        (upcoming / "en.md", "published: 2026-11-20", "published: 2027-13-01"),
+        (upcoming / "cookies.yml", "required: true", "required: !!bool maybe"),
+        (project / "policy_src/policy.yml", '  email: "imy@imy.se"', "  email: !mail imy@imy.se"),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    result = mkdocs_build(project, site)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("ERROR")]
+    for expected in [
+        "policy_src/policy.yml:27: 'imy@imy.se' has the tag '!mail', which is not allowed here",
+        "policy_src/versions/2027-01-01/cookies.yml:5: 'maybe' cannot be read as true or false",
+        "policy_src/versions/2027-01-01/sv.md:2: '2027-02-30' is not a real date",
+        "policy_src/versions/2027-01-01/en.md:3: '2027-13-01' is not a real date",
+        "4 problem(s) in policy_src/: nothing was built and the previously built site is untouched",
+    ]:
+        assert any(expected in line for line in errors), (expected, result.output)
+    assert tree_digest(site) == before
+
+
 def _break_front_matter(project: Path) -> str:
     path = project / "policy_src/versions/2018-05-25/en.md"
     path.write_bytes(b"---\n---\n" + path.read_bytes().split(b"\n---\n", 1)[1])

@@ -208,6 +208,22 @@ def test_check_stops_at_source_errors_with_file_and_line(project: Path) -> None:
     assert f"policy_src/{UPCOMING}/sv.md:3: unknown front matter key 'publsihed'" in result.stderr
 
 
+
+def test_check_reports_an_impossible_date_by_file_and_line_not_a_traceback(project: Path) -> None:
+    for name, old, new in [("sv.md", "effective: 2027-01-01", "effective: 2027-02-30"),
+                           ("cookies.yml", "required: true", "required: !yes true")]:
+        path = project / f"policy_src/{UPCOMING}/{name}"
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    result = run_process(project, "check")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"policy_src/{UPCOMING}/cookies.yml:5: 'true' has the tag '!yes', which is not allowed here: "
+        "remove the tag (and put the value in quotes if it is text)",
+        f"policy_src/{UPCOMING}/sv.md:2: '2027-02-30' is not a real date (day is out of range for "
+        "month): write a date that exists, as YYYY-MM-DD",
+    ]
+
 # --- diff ---------------------------------------------------------------------------------------
 
 def test_diff_in_the_terminal_is_readable_without_colour(run) -> None:

@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+from site_testing import REPO, SEED
 
-ROOT = Path(__file__).resolve().parents[1]
-VERSIONS = ROOT / "policy_src" / "versions"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "integritetspolicy.txt"
+VERSIONS = REPO / "policy_src" / "versions"
 SEED_VERSION = VERSIONS / "2018-05-25" / "sv.md"
 
 SEED_BULLET = "\u2022"

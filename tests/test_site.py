@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 from htmltext import ascii_words, attributes, element_text
-from site_testing import REPO, mkdocs_build, tree_digest
+from site_testing import REPO, SEED, mkdocs_build, tree_digest
 
 from policy_core.hashing import canonical_json, sha256_hex
 from policy_site.sources import split_front_matter
 
-SEED = REPO.parent / "shared" / "seed" / "integritetspolicy.txt"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
