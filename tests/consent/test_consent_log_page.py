@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from consent_testing import CURRENT, policy_hash
+from site_testing import html_problems
 
 from consent_service.security import PAGE_CSP
 
@@ -77,7 +78,24 @@ def test_dates_are_formatted_by_babel_for_the_reader(browser_with_choices):
     )
     times = swedish.find("time")
     assert len(times) == 2
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", t["datetime"]) for t in times)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", t["datetime"]) for t in times)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_served_page_is_valid_html_with_and_without_records(app, browser_with_choices, tmp_path):
+    """As the Nu Html Checker reads it: one browser with choices, in both languages and with
+    the withdrawal notice, and a browser without any."""
+    served = {
+        "sv.html": browser_with_choices.get("/consent-log"),
+        "en.html": browser_with_choices.get("/en/consent-log"),
+        "withdrawn.html": browser_with_choices.get("/consent-log?withdrawn=1"),
+        "empty.html": app.test_client().get("/en/consent-log"),
+    }
+    for name, response in served.items():
+        assert response.status_code == 200
+        (tmp_path / name).write_bytes(response.get_data())
+    assert "<time datetime=" in served["sv.html"].get_data(as_text=True)
+    assert html_problems([tmp_path / name for name in served]) == ""
 
 
 def test_the_english_page_uses_the_english_catalog(browser_with_choices):
