@@ -4,7 +4,10 @@ and the JSON error shape every API error takes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
@@ -13,6 +16,7 @@ from .built_site import SiteNotBuilt
 from .credentials import authenticate, new_visitor, presented_credential, set_visitor_cookie
 from .credentials import unauthorized as unauthorized_error
 from .errors import ApiError, ServiceUnavailable
+from .query import NO_PARAMETERS, Query
 from .schema import (
     MAX_BODY_BYTES,
     body_too_large,
@@ -27,9 +31,31 @@ API_PREFIX = "/api/"
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 logger = logging.getLogger(__name__)
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_query(query: Query = NO_PARAMETERS) -> Callable[[View], View]:
+    """Read the view's query parameters before it runs and refuse what cannot be read; a
+    view that declares parameters receives their values as ``query``. The declaration
+    stays on the view (``declared_query``), where the OpenAPI document is checked against
+    it."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def read_then_run(*args: Any, **kwargs: Any) -> Any:
+            values = query.read(request.args.items(multi=True))
+            if query.parameters:
+                kwargs["query"] = values
+            return view(*args, **kwargs)
+
+        read_then_run.declared_query = query  # type: ignore[attr-defined]
+        return read_then_run  # type: ignore[return-value]
+
+    return decorate
 
 
 @bp.post("/consents")
+@reads_query()
 def record_consent() -> tuple[Response, int]:
     """Record one choice; see ``openapi.json`` for the contract."""
     check_content_type(request.mimetype, request.mimetype_params)
@@ -57,6 +83,7 @@ def record_consent() -> tuple[Response, int]:
 
 
 @bp.get("/health")
+@reads_query()
 def health() -> tuple[Response, int]:
     svc = services()
     database: dict[str, object] = {"ok": True, "backend": svc.storage.backend}
@@ -77,6 +104,7 @@ def health() -> tuple[Response, int]:
 
 
 @bp.get("/openapi.json")
+@reads_query()
 def openapi() -> Response:
     response = jsonify(openapi_document())
     response.cache_control.no_cache = True

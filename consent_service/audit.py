@@ -15,7 +15,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 
 from policy_core.hashing import canonical_json
 
+from .api import reads_query
 from .errors import ApiError, Unauthorized
+from .query import Day, InvalidParameter, OneOf, Parameter, Query, utc_window
 from .services import services
 
 CSV_COLUMNS = (
@@ -34,6 +36,14 @@ CSV_COLUMNS = (
     "purged",
     "prev_hash",
     "hash",
+)
+
+EXPORT_QUERY = Query(
+    (
+        Parameter("from", Day(), "The first UTC day of `recorded_at` to include."),
+        Parameter("to", Day(), "The last UTC day of `recorded_at` to include."),
+        Parameter("format", OneOf(("ndjson", "csv"), default="ndjson"), "NDJSON (one record a line) or CSV."),
+    )
 )
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
@@ -56,21 +66,19 @@ def require_admin_token() -> None:
 
 
 @bp.get("/export")
-def export() -> Response:
-    since = _date_parameter("from")
-    until = _date_parameter("to")
-    if since and until and since > until:
-        raise ApiError("invalid_parameter", "from is after to.", field="from")
-    fmt = request.args.get("format", "ndjson")
-    if fmt not in ("ndjson", "csv"):
-        raise ApiError("invalid_parameter", "format must be ndjson or csv.", field="format")
+@reads_query(EXPORT_QUERY)
+def export(query: dict[str, Any]) -> Response:
+    try:
+        since, until = utc_window(query["from"], query["to"])
+    except ValueError as error:
+        raise InvalidParameter(
+            "invalid_parameter", f"{error}; give from on or before to.", field="from"
+        ) from None
     storage = services().storage
     storage.ping()
-    records = storage.iter_records(
-        since=_midnight(since), until=_midnight(until + dt.timedelta(days=1)) if until else None
-    )
+    records = storage.iter_records(since=since, until=until)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    if fmt == "csv":
+    if query["format"] == "csv":
         response = Response(stream_with_context(_csv_lines(records)), mimetype="text/csv")
         filename = f"consent-export-{stamp}.csv"
     else:
@@ -82,31 +90,10 @@ def export() -> Response:
 
 
 @bp.get("/verify")
+@reads_query()
 def verify() -> tuple[Response, int]:
     report = services().storage.verify()
     return jsonify(report.as_json()), 200 if report.ok else 409
-
-
-def _date_parameter(name: str) -> dt.date | None:
-    value = request.args.get(name, "")
-    if not value:
-        return None
-    try:
-        if len(value) != len("YYYY-MM-DD"):
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(
-            "invalid_parameter",
-            f"{name}={value[:32]!r} is not a date; expected YYYY-MM-DD (UTC).",
-            field=name,
-        ) from None
-
-
-def _midnight(day: dt.date | None) -> dt.datetime | None:
-    if day is None:
-        return None
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def ndjson_lines(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:

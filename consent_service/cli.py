@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .audit import ndjson_lines
+from .query import Day, utc_window
 from .records import utc_now
 from .services import services
 from .storage import StorageError
@@ -22,6 +23,20 @@ class OperatorError(click.ClickException):
     """The command could not run (as opposed to finding a broken chain, which exits 1)."""
 
     exit_code = 2
+
+
+class DayOption(click.ParamType):
+    """A UTC day read exactly as the audit export's ``from`` and ``to`` are."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return Day().read(str(value))
+        except ValueError:
+            self.fail(f"{str(value)[:32]!r} is not {Day.expected}.", param, ctx)
 
 
 @consent.command("init-db")
@@ -78,12 +93,14 @@ def purge_command(days: int | None, dry_run: bool) -> None:
 
 
 @consent.command("export")
-@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="First UTC day.")
-@click.option("--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="Last UTC day.")
-def export_command(since: dt.datetime | None, until: dt.datetime | None) -> None:
+@click.option("--from", "first", type=DayOption(), help="First UTC day.")
+@click.option("--to", "last", type=DayOption(), help="Last UTC day.")
+def export_command(first: dt.date | None, last: dt.date | None) -> None:
     """Write every record as NDJSON to standard output (as the audit export does)."""
-    start = since.replace(tzinfo=dt.UTC) if since else None
-    end = (until.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if until else None
+    try:
+        start, end = utc_window(first, last)
+    except ValueError as error:
+        raise click.UsageError(f"{error}; give --from on or before --to.") from None
     try:
         for line in ndjson_lines(services().storage.iter_records(since=start, until=end)):
             click.echo(line, nl=False)

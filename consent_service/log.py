@@ -17,22 +17,29 @@ from policy_core.manifest import PublishedVersion
 from policy_core.urls import consent_log_url, prefix, version_url
 from policy_core.versions import History
 
+from .api import reads_query
 from .built_site import SiteNotBuilt
 from .choice import check_choice
 from .credentials import authenticate, presented_credential, unauthorized
 from .errors import ApiError
 from .i18n import format_moment
+from .query import OneOf, Parameter, Query
 from .records import parse_timestamp
 from .security import use_page_csp
 from .services import services
 
 PAGE_PATHS = {lang: "/" + consent_log_url(lang) for lang in LANGUAGES}
 HOME_PATHS = {lang: "/" + prefix(lang) for lang in LANGUAGES}
+PAGE_QUERY = Query(
+    (Parameter("withdrawn", OneOf(("1",)), "1 after a withdrawal: the page confirms it."),),
+    refuse_unknown=False,
+)
 
 bp = Blueprint("log", __name__)
 
 
 @bp.get("/api/v1/me/consents")
+@reads_query()
 def my_consents() -> Response:
     credential, _ = presented_credential(request)
     visitor_id = authenticate(services().storage, credential)
@@ -46,7 +53,8 @@ def my_consents() -> Response:
 
 @bp.get("/consent-log", defaults={"language": "sv"})
 @bp.get("/en/consent-log", defaults={"language": "en"})
-def page(language: str) -> Response:
+@reads_query(PAGE_QUERY)
+def page(language: str, query: dict[str, Any]) -> Response:
     g.language = language
     use_page_csp()
     svc = services()
@@ -70,7 +78,7 @@ def page(language: str) -> Response:
         current=current,
         current_url=_version_url(current.id, language) if current else None,
         withdraw=json.dumps(withdraw_body, sort_keys=True) if withdraw_body else None,
-        withdrawn=request.args.get("withdrawn") == "1",
+        withdrawn=query["withdrawn"] == "1",
     )
     response = Response(html, mimetype="text/html")
     response.cache_control.no_store = True

@@ -106,12 +106,43 @@ def test_export_filters_by_from_and_to_dates(client, admin_headers, four_choices
         ("?from=20260101", "from"),
         ("?from=2026-02-01&to=2026-01-01", "from"),
         ("?format=xml", "format"),
+        ("?to=", "to"),
+        ("?from=", "from"),
+        ("?to", "to"),
+        ("?format=", "format"),
+        ("?to=2026-W49-1", "to"),
+        ("?from=2026-335", "from"),
+        ("?from=2026-1-5", "from"),
+        ("?to=2026-12-01%0A", "to"),
+        ("?to=%D9%A2%D9%A0%D9%A2%D9%A6-12-01", "to"),
+        ("?from=2026-12-01&from=2020-01-01", "from"),
+        ("?format=csv&format=ndjson", "format"),
     ],
 )
-def test_export_refuses_bad_parameters(client, admin_headers, query, field):
+def test_export_refuses_a_parameter_empty_repeated_or_not_in_the_documented_form(
+    client, admin_headers, four_choices, query, field
+):
     response = client.get(f"/api/v1/audit/export{query}", headers=admin_headers)
     assert response.status_code == 400
-    assert response.get_json()["error"]["field"] == field
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_parameter", field)
+    assert error["message"].startswith(field)
+
+
+@pytest.mark.parametrize("query", ["?form=csv", "?From=2026-12-01", "?from=2026-12-01&until=2026-12-31"])
+def test_export_refuses_a_parameter_it_does_not_take(client, admin_headers, four_choices, query):
+    response = client.get(f"/api/v1/audit/export{query}", headers=admin_headers)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_parameter"
+    assert error["field"] in query
+    assert "from, to, format" in error["message"]
+
+
+def test_parameters_are_checked_only_once_the_token_is(client):
+    response = client.get("/api/v1/audit/export?to=")
+    assert response.status_code == 401
 
 
 def test_export_as_csv(client, admin_headers, four_choices):

@@ -48,6 +48,16 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app):
     assert served == documented
 
 
+def test_every_operation_documents_exactly_the_query_parameters_its_endpoint_reads(app):
+    paths = openapi_document()["paths"]
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            declared = app.view_functions[rule.endpoint].declared_query.openapi()
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                operation = paths[rule.rule.removeprefix("/api/v1")][method.lower()]
+                assert operation.get("parameters", []) == declared, rule.rule
+
+
 def test_all_component_schemas_are_valid_json_schema():
     for schema in openapi_document()["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
