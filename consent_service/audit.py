@@ -51,6 +51,9 @@ bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
 
 @bp.before_request
 def require_admin_token() -> None:
+    """Every method needs the token except OPTIONS, which only lists the methods (as on
+    every other path) and reads nothing. A CORS preflight never gets this far: the
+    audit endpoints are not for browsers on other origins (``security``)."""
     token = current_app.config["CONSENT_ADMIN_TOKEN"]
     if token is None:
         raise ApiError(
@@ -58,6 +61,8 @@ def require_admin_token() -> None:
             "The audit endpoints are off; the operator turns them on by setting CONSENT_ADMIN_TOKEN.",
             status=404,
         )
+    if request.method == "OPTIONS":
+        return
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     expected = hashlib.sha256(token.encode("utf-8")).digest()
     given = hashlib.sha256(presented.strip().encode("utf-8", "replace")).digest()

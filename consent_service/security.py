@@ -88,6 +88,13 @@ def _check_origin() -> Response | None:
         return None
     allowed = _origin_allowed(origin, current_app.config["CONSENT_ALLOWED_ORIGINS"])
     if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+        if request.path.startswith(NO_CORS_PREFIX):
+            raise ApiError(
+                "origin_not_allowed",
+                "The audit endpoints are never called from a browser on another origin; "
+                "call them from a script with the admin token.",
+                status=403,
+            )
         if not (allowed and _cors_applies()):
             raise ApiError(
                 "origin_not_allowed",

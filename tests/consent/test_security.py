@@ -129,6 +129,46 @@ def test_the_audit_endpoints_are_never_cross_origin(cors_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+AUDIT_PATHS = ("/api/v1/audit/export", "/api/v1/audit/verify")
+
+
+@pytest.mark.parametrize("path", AUDIT_PATHS)
+def test_options_on_an_audit_endpoint_lists_its_methods_without_a_token_as_everywhere(client, path):
+    response = client.options(path)
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert response.get_data() == b""
+    assert client.options("/api/v1/me/consents").status_code == 200
+    assert client.get(path).status_code == 401
+
+
+@pytest.mark.parametrize("path", AUDIT_PATHS)
+def test_options_on_an_audit_endpoint_that_is_off_answers_404_like_every_method(make_app, path):
+    client = make_app(CONSENT_ADMIN_TOKEN="").test_client()
+    response = client.options(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "audit_disabled"
+
+
+@pytest.mark.parametrize("path", AUDIT_PATHS)
+def test_a_preflight_to_an_audit_endpoint_is_refused_without_credentials_even_from_an_allowed_origin(
+    cors_client, path
+):
+    response = cors_client.options(
+        path,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert response.status_code == 403
+    error = response.get_json()["error"]
+    assert error["code"] == "origin_not_allowed"
+    assert "never called from a browser on another origin" in error["message"]
+    assert not [name for name, _ in response.headers if name.startswith("Access-Control-")]
+
+
 def test_the_rate_limit_refuses_a_client_over_its_budget(make_app, make_body, storage):
     client = make_app(CONSENT_RATE_LIMIT="2/minute").test_client()
     statuses = [client.post("/api/v1/consents", json=make_body()).status_code for _ in range(3)]
