@@ -43,7 +43,7 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app):
     served = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            for method in rule.methods - {"HEAD", "OPTIONS"}:
+            for method in rule.methods - {"HEAD"}:
                 served.add((rule.rule.removeprefix("/api/v1"), method))
     assert served == documented
 
@@ -61,12 +61,6 @@ def test_every_operation_documents_exactly_the_query_parameters_its_endpoint_rea
 def test_all_component_schemas_are_valid_json_schema():
     for schema in openapi_document()["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
-
-
-def test_the_documented_example_is_a_valid_request():
-    operation = openapi_document()["paths"]["/consents"]["post"]
-    example = operation["requestBody"]["content"]["application/json"]["example"]
-    assert not list(consent_request_validator().iter_errors(example))
 
 
 def test_real_responses_match_their_documented_schemas(client, make_body, admin_headers):
