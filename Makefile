@@ -26,9 +26,9 @@ site: $(BIN)/.installed
 
 ## Build the site and serve it with the consent service (SQLite) on http://$(HOST):$(PORT)/.
 run: site
-	CONSENT_SITE_DIR=site $(BIN)/flask --app consent_service consent init-db
+	CONSENT_SITE_DIR=site $(BIN)/flask --app consent_service.app consent init-db
 	@echo "Serving the site and the consent service on http://$(HOST):$(PORT)/"
-	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket 'consent_service:create_app()'
+	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket 'consent_service.app:create_app()'
 
 ## Install what the browser, PostgreSQL and HTML validator tests need (Debian, as root).
 system-deps:

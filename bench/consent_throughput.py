@@ -51,7 +51,7 @@ def create_bench_app():
     """The consent service plus the ceiling endpoint, in one app (gunicorn entry point)."""
     from flask import jsonify, request
 
-    from consent_service import create_app
+    from consent_service.app import create_app
 
     app = create_app()
 
@@ -142,7 +142,7 @@ def run_backend(name: str, database_url: str, site: Path, work: Path, args: argp
         "CONSENT_RATE_LIMIT": "off",
     }
     init = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "consent_service", "consent", "init-db"],
+        [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "init-db"],
         cwd=REPO,
         env={**os.environ, **environment, "PYTHONPATH": str(REPO)},
         capture_output=True,
@@ -162,7 +162,7 @@ def run_backend(name: str, database_url: str, site: Path, work: Path, args: argp
     finally:
         stop_server(process)
     verify = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "consent_service", "consent", "verify"],
+        [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "verify"],
         cwd=REPO,
         env={**os.environ, **environment, "PYTHONPATH": str(REPO)},
         capture_output=True,

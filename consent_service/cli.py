@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app consent_service consent init-db | verify | purge | export``."""
+"""Operator commands: ``flask --app consent_service.app consent init-db | verify | purge | export``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .audit import ndjson_lines
+from .audit_api import ndjson_lines
+from .engine import StorageError
 from .query import Day, utc_window
 from .records import utc_now
 from .services import services
-from .storage import StorageError
 
 consent = AppGroup("consent", help="Operate the consent database.")
 

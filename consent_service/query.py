@@ -12,10 +12,13 @@ carry parameters added by others.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from flask import request
 
 from .errors import ApiError
 
@@ -168,3 +171,26 @@ def utc_window(first: dt.date | None, last: dt.date | None) -> tuple[dt.datetime
     since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC) if first else None
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if last else None
     return since, until
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_query(query: Query = NO_PARAMETERS) -> Callable[[View], View]:
+    """Read the view's query parameters before it runs and refuse what cannot be read; a
+    view that declares parameters receives their values as ``query``. The declaration
+    stays on the view (``declared_query``), where the OpenAPI document is checked against
+    it."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def read_then_run(*args: Any, **kwargs: Any) -> Any:
+            values = query.read(request.args.items(multi=True))
+            if query.parameters:
+                kwargs["query"] = values
+            return view(*args, **kwargs)
+
+        read_then_run.declared_query = query  # type: ignore[attr-defined]
+        return read_then_run  # type: ignore[return-value]
+
+    return decorate

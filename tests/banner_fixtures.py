@@ -1,7 +1,7 @@
 """Helpers for the cookie-banner tests: the consent service serving a built site on loopback.
 
 The banner is tested the way it is deployed (see the README's run command): gunicorn runs
-``consent_service:create_app()`` over a SQLite database, serving the built site and the API from
+``consent_service.app:create_app()`` over a SQLite database, serving the built site and the API from
 one origin, and Debian's Chromium talks to it.
 """
 
@@ -53,7 +53,7 @@ class ConsentServer:
         }
         # The README's command, in its own process like gunicorn's workers.
         result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "consent_service", "consent", "init-db"],
+            [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "init-db"],
             cwd=REPO, env=self._env(), capture_output=True, text=True,
             timeout=60,
         )
@@ -69,7 +69,7 @@ class ConsentServer:
         log = (self.workdir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",
-             "--graceful-timeout", "1", "--no-control-socket", "consent_service:create_app()"],
+             "--graceful-timeout", "1", "--no-control-socket", "consent_service.app:create_app()"],
             cwd=REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()

@@ -255,7 +255,7 @@ def test_diff_names_an_unknown_version(run) -> None:
 @pytest.fixture
 def export(built_site: Path, tmp_path: Path) -> Path:
     """A real NDJSON export from the consent service, over the real built site."""
-    from consent_service import create_app
+    from consent_service.app import create_app
 
     app = create_app({"TESTING": True, "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
                       "CONSENT_SITE_DIR": str(built_site), "CONSENT_ADMIN_TOKEN": "a" * 32,

@@ -122,3 +122,7 @@ def test_one_rule_decides_status_for_any_dated_version() -> None:
     assert [history.status(v) for v in history] == ["superseded", "current", "upcoming"]
     assert [history.has_taken_effect(v) for v in history] == [True, True, False]
     assert history.get("2027-01-01") is versions[0] and history.get("2099-01-01") is None
+
+
+def test_importing_the_service_package_builds_nothing_and_loads_no_web_framework() -> None:
+    assert not modules_loaded_by("import consent_service") & {"flask", "sqlalchemy", "werkzeug"}

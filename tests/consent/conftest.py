@@ -29,7 +29,7 @@ from consent_testing import (
 from flask.testing import FlaskClient
 from pgserver import PostgresServer, PostgresUnavailable
 
-from consent_service import create_app
+from consent_service.app import create_app
 from consent_service.services import services
 
 

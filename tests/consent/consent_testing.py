@@ -97,7 +97,7 @@ def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURREN
 
 
 class Gunicorn:
-    """A real gunicorn server on 127.0.0.1 running ``consent_service:create_app()``."""
+    """A real gunicorn server on 127.0.0.1 running ``consent_service.app:create_app()``."""
 
     def __init__(self, environment: dict[str, str], workers: int, log_path: Path) -> None:
         self.port = free_port()
@@ -117,7 +117,7 @@ class Gunicorn:
                 "--graceful-timeout",
                 "2",
                 "--no-control-socket",
-                "consent_service:create_app()",
+                "consent_service.app:create_app()",
             ],
             cwd=REPO_ROOT,
             env=env,

@@ -10,7 +10,7 @@ import sys
 from consent_testing import REPO_ROOT
 from sqlalchemy import inspect
 
-from consent_service import create_app
+from consent_service.app import create_app
 from consent_service.services import services
 from consent_service.storage import Storage
 
@@ -88,14 +88,14 @@ def test_cli_export_writes_the_same_ndjson_as_the_audit_endpoint(runner, client,
 
 
 def test_the_readme_run_commands_work_from_a_shell(tmp_path, site_dir):
-    """`flask --app consent_service consent init-db` as the run target calls it."""
+    """`flask --app consent_service.app consent init-db` as the run target calls it."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CONSENT_")},
         "PYTHONPATH": str(REPO_ROOT),
         "CONSENT_SITE_DIR": str(site_dir),
         "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'shell.sqlite3'}",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "consent_service", "consent"]
+    flask = [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent"]
     for command in ("init-db", "init-db", "verify"):
         result = subprocess.run([*flask, command], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr

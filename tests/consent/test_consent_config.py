@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from consent_service import create_app
+from consent_service.app import create_app
 from consent_service.config import SETTINGS, ConfigError, load_settings
 
 

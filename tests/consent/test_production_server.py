@@ -1,4 +1,4 @@
-"""A 201 from the production server (gunicorn 'consent_service:create_app()') means the record
+"""A 201 from the production server (gunicorn 'consent_service.app:create_app()') means the record
 is on disk: it survives kill -9 of every server process, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -15,9 +15,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 
 from policy_core.hashing import canonical_json
 
-from .api import reads_query
 from .errors import ApiError, Unauthorized
-from .query import Day, InvalidParameter, OneOf, Parameter, Query, utc_window
+from .query import Day, InvalidParameter, OneOf, Parameter, Query, reads_query, utc_window
 from .services import services
 
 CSV_COLUMNS = (

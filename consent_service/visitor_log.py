@@ -12,18 +12,18 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 
+from policy_core.cookies import CONSENT_COOKIE
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_core.manifest import PublishedVersion
 from policy_core.urls import consent_log_url, prefix, version_url
 from policy_core.versions import History
 
-from .api import reads_query
 from .built_site import SiteNotBuilt
 from .choice import check_choice
-from .credentials import authenticate, presented_credential, unauthorized
+from .credentials import COOKIE_NAME, authenticate, presented_credential, unauthorized
 from .errors import ApiError
 from .i18n import format_moment
-from .query import OneOf, Parameter, Query
+from .query import OneOf, Parameter, Query, reads_query
 from .records import parse_timestamp
 from .security import use_page_csp
 from .services import services
@@ -58,7 +58,7 @@ def page(language: str, query: dict[str, Any]) -> Response:
     g.language = language
     use_page_csp()
     svc = services()
-    visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
+    visitor_id = authenticate(svc.storage, request.cookies.get(COOKIE_NAME))
     records = svc.storage.records_for_visitor(visitor_id) if visitor_id else []
     try:
         history: History[PublishedVersion] | None = svc.history()
@@ -102,7 +102,7 @@ def withdraw(language: str) -> Response:
     if request.form.get("action") != "withdraw":
         raise ApiError("invalid_value", "action must be withdraw.", field="action")
     svc = services()
-    visitor_id = authenticate(svc.storage, request.cookies.get("ps_visitor"))
+    visitor_id = authenticate(svc.storage, request.cookies.get(COOKIE_NAME))
     if visitor_id is None:
         return redirect(PAGE_PATHS[language], code=303)
     history = svc.history()
@@ -112,7 +112,7 @@ def withdraw(language: str) -> Response:
     choice = check_choice(body, history)
     svc.storage.append_consent(choice, visitor_id=visitor_id)
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
-    response.delete_cookie("ps_consent", path="/")
+    response.delete_cookie(CONSENT_COOKIE, path="/")
     return response
 
 
