@@ -15,8 +15,10 @@ from pathlib import Path
 
 from policy_core.manifest import Manifest, ManifestError, parse
 
+from .errors import ConsentServiceError
 
-class SiteNotBuilt(Exception):
+
+class SiteNotBuilt(ConsentServiceError):
     """The site directory has no usable ``versions.json``; the message says what is wrong."""
 
 

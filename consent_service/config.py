@@ -20,12 +20,14 @@ from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .errors import ConsentServiceError
+
 MIN_ADMIN_TOKEN_LENGTH = 16
 MAX_RETENTION_DAYS = 36500
 DEFAULT_DATABASE_FILE = "consent.sqlite3"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConsentServiceError, ValueError):
     """A setting has a value the service cannot use; the message says how to fix it."""
 
 

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 from flask import Request, Response
 
+from policy_core.cookies import VISITOR_COOKIE
+
 from .errors import Unauthorized
 from .storage import Storage
 
-COOKIE_NAME = "ps_visitor"
+COOKIE_NAME = VISITOR_COOKIE
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 """Twelve months, as the policy text says."""
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 
-class ApiError(Exception):
+class ConsentServiceError(Exception):
+    """The root of the service's own errors: what the API, the storage, the site directory and
+    the settings raise, so the operator commands can report any of them in one place."""
+
+
+class ApiError(ConsentServiceError):
     """A problem the client can fix; ``status`` is the HTTP status to answer with."""
 
     status = 400

@@ -24,20 +24,24 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    create_engine,
     delete,
-    event,
     exists,
     func,
     insert,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import make_url
 
 from policy_core.chain import GENESIS_HASH, Anchor, ChainBroken, record_hash, verify_chain
 
 from .choice import Choice
+from .engine import (
+    NOT_INITIALISED,
+    DatabaseNotInitialised,
+    StorageError,
+    create_engine_for,
+    translated_errors,
+)
 from .records import (
     INSERT_RECORD,
     INSERT_VISITOR,
@@ -59,18 +63,6 @@ from .records import (
     visitors,
 )
 from .writer import FileLock, GroupCommit
-
-
-class StorageError(Exception):
-    """The database cannot serve the request; the message says what to do."""
-
-
-class DatabaseNotInitialised(StorageError):
-    """The tables do not exist yet."""
-
-
-class DatabaseUnavailable(StorageError):
-    """The database cannot be reached or refused the operation."""
 
 
 @dataclass(frozen=True)
@@ -131,17 +123,7 @@ class Storage:
         self._process_lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         if self.backend == "sqlite" and parsed.database:
             self._process_lock = FileLock(f"{parsed.database}.writer-lock")
-        self.engine = self._create_engine(url)
-
-    def _create_engine(self, url: str) -> Engine:
-        if self.backend == "sqlite":
-            engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _configure_sqlite)
-            event.listen(engine, "begin", _begin_sqlite)
-            return engine
-        # No pre-ping (a round trip per checkout): after a server restart the first failing
-        # statement invalidates the whole pool and only that request gets a 503.
-        return create_engine(url, hide_parameters=True, pool_size=5, max_overflow=5, pool_recycle=3600)
+        self.engine = create_engine_for(url)
 
     def describe(self) -> str:
         """The URL without its password, for messages."""
@@ -154,7 +136,7 @@ class Storage:
 
     @contextlib.contextmanager
     def _reading(self, **options: Any) -> Iterator[Connection]:
-        with _translated_errors(), self.engine.connect() as conn:
+        with translated_errors(), self.engine.connect() as conn:
             if options:
                 conn.execution_options(**options)
             yield conn
@@ -168,7 +150,7 @@ class Storage:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
         """A write transaction; the caller holds this process's writer lock."""
-        with self._process_lock, _translated_errors(), self.engine.connect() as conn:
+        with self._process_lock, translated_errors(), self.engine.connect() as conn:
             conn.execution_options(consent_write=True)
             with conn.begin():
                 yield conn
@@ -192,7 +174,7 @@ class Storage:
         """Raise a :class:`StorageError` unless the database answers and is initialised."""
         with self._reading() as conn:
             if conn.execute(select(chain_head.c.sequence)).first() is None:
-                raise DatabaseNotInitialised(_NOT_INITIALISED)
+                raise DatabaseNotInitialised(NOT_INITIALISED)
 
     def append_consent(
         self, choice: Choice, *, visitor_id: str, new_secret_sha256: str | None = None
@@ -269,7 +251,7 @@ class Storage:
         with self._reading(**options) as conn:
             head = conn.execute(select(chain_head.c.sequence, chain_head.c.hash)).first()
             if head is None:
-                raise DatabaseNotInitialised(_NOT_INITIALISED)
+                raise DatabaseNotInitialised(NOT_INITIALISED)
             checkpoint = conn.execute(
                 select(consent_records)
                 .where(consent_records.c.type == "checkpoint")
@@ -357,13 +339,10 @@ class Storage:
         return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint)
 
 
-_NOT_INITIALISED = "the consent database has no tables yet: run `flask --app consent_service consent init-db`"
-
-
 def _lock_head(conn: Connection) -> tuple[int, str]:
     head = conn.execute(SELECT_HEAD_FOR_UPDATE).first()
     if head is None:
-        raise DatabaseNotInitialised(_NOT_INITIALISED)
+        raise DatabaseNotInitialised(NOT_INITIALISED)
     return head.sequence, head.hash
 
 
@@ -379,34 +358,3 @@ def _append(conn: Connection, records: list[dict[str, Any]]) -> None:
     conn.execute(MOVE_HEAD, {"new_sequence": last["sequence"], "new_hash": last["hash"]})
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling is switched off so that _begin_sqlite decides
-    # between BEGIN and BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _begin_sqlite(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get("consent_write")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-@contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except DBAPIError as error:
-        if _is_missing_table(error):
-            raise DatabaseNotInitialised(_NOT_INITIALISED) from None
-        raise DatabaseUnavailable(f"the consent database failed: {type(error.orig).__name__}") from error
-    except SQLAlchemyError as error:
-        raise DatabaseUnavailable(f"the consent database failed: {type(error).__name__}") from error
-
-
-def _is_missing_table(error: DBAPIError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate == "42P01" or "no such table" in str(error.orig)
