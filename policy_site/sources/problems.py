@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policy_site.errors import PolicySiteError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -18,7 +20,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class SourceError(Exception):
+class SourceError(PolicySiteError):
     """The sources cannot be built; ``problems`` lists every reason, in file order."""
 
     def __init__(self, problems: list[Problem]) -> None:
