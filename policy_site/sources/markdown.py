@@ -61,6 +61,17 @@ def parse_headings(body: str, first_line: int = 1) -> list[Heading]:
     return headings
 
 
+def hashes_that_are_not_headings(body: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """``(line, text)`` of each line outside fences that starts with ``#`` but is no heading.
+
+    Python-Markdown, which renders the site, takes any line that starts with ``#`` for a heading
+    (``#x`` too), while every reader of the sources follows :func:`read_heading`: such a line
+    would be a heading on the site that has no id and no section of its own anywhere else.
+    """
+    return [(number, line) for number, line in _lines_outside_fences(body, first_line)
+            if line.startswith("#") and read_heading(line) is None]
+
+
 def link_targets(body: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
     """``(line, target)`` of every inline link ``[text](target)`` in a text, in order."""
     for offset, line in enumerate(body.split("\n")):

@@ -18,7 +18,12 @@ from policy_core.versions import CHANGE_TYPES, Inventory, PolicyVersion, Version
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, references
 from policy_site.sources.agreement import FrontMatter, check_languages_agree
 from policy_site.sources.inventory_file import read_inventory
-from policy_site.sources.markdown import SECTION_ID, Heading, link_targets, parse_headings
+from policy_site.sources.markdown import (
+    SECTION_ID,
+    hashes_that_are_not_headings,
+    link_targets,
+    parse_headings,
+)
 from policy_site.sources.reader import KeyLines, Reader, unknown_key, unreadable_at
 from policy_site.sources.yaml_lines import Unreadable
 
@@ -115,7 +120,7 @@ def _read_text(
     body = body_bytes.decode()
     if not body.strip():
         reader.problem(path, body_line, "the text is empty: write the policy below the front matter")
-    _check_headings(reader, path, parse_headings(body, body_line))
+    _check_headings(reader, path, body, body_line)
     _check_links(reader, path, body, body_line)
     _check_references(reader, path, body, body_line, facts, inventory)
     text = VersionText(
@@ -177,9 +182,10 @@ def _check_front_matter(
             reader.problem(path, line(key), f"{key} must be non-empty text")
 
 
-def _check_headings(reader: Reader, path: Path, headings: list[Heading]) -> None:
+def _check_headings(reader: Reader, path: Path, body: str, body_line: int) -> None:
+    """Every heading has a valid id of its own, and nothing else looks like a heading to the site."""
     first_use: dict[str, int] = {}
-    for heading in headings:
+    for heading in parse_headings(body, body_line):
         if heading.id is None:
             reader.problem(path, heading.line, f"heading '{heading.title}' has no id: add "
                            "{#some-id} at its end, the same id in every language")
@@ -191,6 +197,10 @@ def _check_headings(reader: Reader, path: Path, headings: list[Heading]) -> None
                            f"used on line {first_use[heading.id]}): ids must be unique")
         else:
             first_use[heading.id] = heading.line
+    for line, text in hashes_that_are_not_headings(body, body_line):
+        reader.problem(path, line, f"'{text.split()[0]}' is not a heading (a heading is one to six "
+                       "# and a space) but the site would show this line as one, without an id: "
+                       "write '# Title {#id}' for a heading, or '\\#' for a # in the text")
 
 
 def _check_links(reader: Reader, path: Path, body: str, body_line: int) -> None:
