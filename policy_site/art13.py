@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from policy_site.sources import parse_headings
+from policy_site.sources.markdown import parse_headings
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ would mark a whole paragraph for one corrected typo, a character diff would mark
 Markdown bodies become a :class:`DocumentDiff`, rendered as accessible HTML for the site or as text
 for a terminal.
 
-The module is pure (standard library and markupsafe) so the MkDocs plugin, the CLI and the tests
-share it, and it survives a change of site generator.
+The module is pure (standard library, markupsafe and the sources' heading reader) so the MkDocs
+plugin, the CLI and the tests share it, and it survives a change of site generator.
 
 Markdown is read only as far as the diff needs: headings with ``{#id}`` start sections; paragraphs,
 list items (nested ones and an item's later paragraphs become blocks of their own), pipe-table rows
@@ -25,6 +25,8 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from markupsafe import Markup, escape
+
+from policy_site.sources.markdown import read_heading
 
 Status = Literal["unchanged", "changed", "added", "removed"]
 Op = Literal["equal", "delete", "insert"]
@@ -124,8 +126,6 @@ class DocumentDiff:
 
 # Parsing ------------------------------------------------------------------------------------------
 
-_HEADING = re.compile(r"^(#{1,6})(?!#)[ \t]*(.*?)[ \t]*$")
-_HEADING_ATTRS = re.compile(r"[ \t]*\{:?([^{}]*)\}[ \t]*$")
 _ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?)[ \t]+([\w-]+)[^"]*(?:"(.*)")?[ \t]*$')
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
 _ROW = re.compile(r"^[ \t]*\|")
@@ -175,18 +175,13 @@ def parse_sections(markdown: str) -> list[Section]:
 
 
 def _parse_heading(line: str) -> tuple[int, str, str] | None:
-    match = _HEADING.match(line)
-    if match is None:
+    heading = read_heading(line)
+    if heading is None:
         return None
-    text, attrs = match.group(2), ""
-    attr_match = _HEADING_ATTRS.search(text)
-    if attr_match:
-        text, attrs = text[: attr_match.start()], attr_match.group(1)
-    text = re.sub(r"[ \t]+#+$", "", text)
+    level, text, section_id = heading
     title = _inline_text(text)
-    id_match = re.search(r"(?:^|\s)#([\w-]+)", attrs)
-    section_id = id_match.group(1) if id_match else _slug(title)
-    return len(match.group(1)), section_id, title or section_id
+    section_id = section_id or _slug(title)
+    return level, section_id, title or section_id
 
 
 def _slug(title: str) -> str:

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from policy_site.yaml_lines import Unreadable, load_yaml
+from policy_site.sources.yaml_lines import Unreadable, load_yaml
 
 UNCONSTRUCTABLE = [
     ("a: 1\nday: 2027-02-30\n", 2,
