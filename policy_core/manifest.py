@@ -20,11 +20,16 @@ from importlib import resources
 from typing import Any
 
 from policy_core.errors import CoreError
+from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGES
+from policy_core.urls import shown_text_url
 from policy_core.versions import History, PolicyVersion
 
 UrlFor = Callable[[str, str], str]
 """``url_for(version_id, lang)``: the version's page, relative to the site root."""
+
+ShownText = Callable[[PolicyVersion, str], str]
+"""``shown(version, lang)``: the text a visitor of that edition's page is shown."""
 
 
 class ManifestError(CoreError):
@@ -39,6 +44,10 @@ class Edition:
     title: str
     summary: str
     sha256: str
+    """SHA-256 of the source file after its front matter."""
+    text_sha256: str
+    """SHA-256 of the shown text, the exact text a visitor of the page reads."""
+    text_url: str
 
 
 @dataclass(frozen=True)
@@ -80,14 +89,19 @@ class Manifest:
         return History(list(self.versions), as_of=min(self.as_of, today))
 
 
-def build(history: History[PolicyVersion], url_for: UrlFor) -> dict[str, Any]:
+def build(history: History[PolicyVersion], url_for: UrlFor, shown: ShownText) -> dict[str, Any]:
     """The manifest of ``history``, as the JSON value to publish."""
     current = history.current
     return {
         "as_of": history.as_of.isoformat(),
         "current": current.id if current else None,
-        "versions": [_entry(history, version, url_for) for version in history],
+        "versions": [_entry(history, version, url_for, shown) for version in history],
     }
+
+
+def shown_text_bytes(text: str) -> bytes:
+    """The shown text as published and hashed: UTF-8 (sources are LF only), one final newline."""
+    return (text.rstrip("\n") + "\n").encode("utf-8")
 
 
 def to_json(manifest: Mapping[str, Any]) -> bytes:
@@ -95,7 +109,8 @@ def to_json(manifest: Mapping[str, Any]) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def _entry(history: History[PolicyVersion], version: PolicyVersion, url_for: UrlFor) -> dict[str, Any]:
+def _entry(history: History[PolicyVersion], version: PolicyVersion, url_for: UrlFor,
+           shown: ShownText) -> dict[str, Any]:
     inventory = version.inventory
     return {
         "id": version.id,
@@ -109,6 +124,8 @@ def _entry(history: History[PolicyVersion], version: PolicyVersion, url_for: Url
                 "title": version.text(lang).title,
                 "summary": version.text(lang).summary,
                 "sha256": version.text(lang).sha256,
+                "text_sha256": sha256_hex(shown_text_bytes(shown(version, lang))),
+                "text_url": "/" + shown_text_url(version.id, lang),
             }
             for lang in LANGUAGES
         },

@@ -32,6 +32,12 @@ def source_url(version_id: str, lang: str) -> str:
     return f"versions/{version_id}/{lang}.md"
 
 
+def shown_text_url(version_id: str, lang: str) -> str:
+    """Where the text a visitor was shown is published, byte for byte: the Markdown the page is
+    rendered from, the file whose SHA-256 every consent record names."""
+    return f"versions/{version_id}/{lang}.shown.md"
+
+
 def consent_log_url(lang: str) -> str:
     """The visitor's own consent log, served by the consent service."""
     return f"{prefix(lang)}consent-log"

@@ -22,7 +22,7 @@ import jinja2
 
 from policy_core import manifest
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_core.urls import diff_url, prefix, source_url, version_url
+from policy_core.urls import diff_url, prefix, shown_text_url, source_url, version_url
 from policy_core.versions import History, Inventory, PolicyVersion
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
@@ -96,10 +96,14 @@ class SiteContent:
         return pages
 
     def files(self) -> list[GeneratedFile]:
-        files = [GeneratedFile("versions.json", manifest.to_json(manifest.build(self.history, version_url)))]
+        files = [GeneratedFile("versions.json", manifest.to_json(
+            manifest.build(self.history, version_url, self.reader_text)))]
         for lang in LANGUAGES:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
         files.extend(GeneratedFile(source_url(version.id, lang), version.text(lang).source)
+                     for version in self.history for lang in LANGUAGES)
+        files.extend(GeneratedFile(shown_text_url(version.id, lang),
+                                   manifest.shown_text_bytes(self.reader_text(version, lang)))
                      for version in self.history for lang in LANGUAGES)
         files.extend(GeneratedFile(f"versions/{version.id}/cookies.yml", version.inventory.source)
                      for version in self.history if version.inventory is not None)

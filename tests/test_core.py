@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -47,6 +48,15 @@ def test_the_built_manifest_fits_its_schema_and_reads_back(built_site: Path) -> 
     assert read.current == data["current"]
 
 
+def test_every_edition_publishes_the_text_it_shows_under_the_hash_it_names(built_site: Path) -> None:
+    read = manifest.parse(json.loads((built_site / "versions.json").read_text(encoding="utf-8")))
+    for version in read.versions:
+        for lang, edition in version.editions.items():
+            shown = (built_site / edition.text_url.lstrip("/")).read_bytes()
+            assert hashlib.sha256(shown).hexdigest() == edition.text_sha256, (version.id, lang)
+            assert b"{{" not in shown, "facts are substituted in the shown text"
+
+
 def test_the_schema_names_the_languages_change_types_and_statuses_of_the_model() -> None:
     defs = manifest.schema()["$defs"]
     assert tuple(defs["version"]["properties"]["languages"]["required"]) == LANGUAGES
@@ -55,7 +65,8 @@ def test_the_schema_names_the_languages_change_types_and_statuses_of_the_model()
 
 
 def _edition(n: int) -> dict:
-    return {"url": f"/versions/{n}/", "title": "T", "summary": "S", "sha256": f"{n:064x}"}
+    return {"url": f"/versions/{n}/", "title": "T", "summary": "S", "sha256": f"{n:064x}",
+            "text_sha256": f"{n + 10:064x}", "text_url": "/versions/2026-11-01/sv.shown.md"}
 
 
 def _version(day: str, status: str) -> dict:

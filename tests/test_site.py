@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from htmltext import ascii_words, attributes, element_text
-from site_testing import REPO, SEED, mkdocs_build, tree_digest
+from site_testing import AS_OF, REPO, SEED, mkdocs_build, tree_digest
 
 from policy_core.hashing import canonical_json, sha256_hex
-from policy_site.sources import split_front_matter
+from policy_core.manifest import shown_text_bytes
+from policy_core.urls import shown_text_url
+from policy_site.pages import SiteContent
+from policy_site.sources import load_sources, split_front_matter
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -222,3 +226,18 @@ def test_every_older_version_is_compared_with_the_current_one(tmp_path: Path) ->
         assert (result.site / f"{prefix}diff/2018-05-25..2027-01-01/index.html").is_file()
     superseded = page(result.site, "en/versions/2018-05-25/")
     assert "../../diff/2018-05-25..2027-01-01/" in superseded
+
+
+def test_each_version_page_is_rendered_from_exactly_its_published_shown_text() -> None:
+    """The page's Markdown holds the shown text verbatim; only the status header (after the title)
+    and the footer are added around it."""
+    content = SiteContent(load_sources(REPO / "policy_src", REPO), date.fromisoformat(AS_OF))
+    files = {file.path: file.content for file in content.files()}
+    for version in content.history:
+        for lang in ("sv", "en"):
+            shown = files[shown_text_url(version.id, lang)].decode("utf-8")
+            assert shown_text_bytes(content.reader_text(version, lang)) == shown.encode("utf-8")
+            title, _, rest = shown.partition("\n")
+            page = content.version_page(version, lang).markdown
+            assert title.startswith("# ") and title in page
+            assert rest.strip("\n") in page, (version.id, lang)

@@ -40,6 +40,10 @@ def policy_hash(version: str, language: str) -> str:
     return sha256_of(f"policy {version} {language}")
 
 
+def shown_hash(version: str, language: str) -> str:
+    return sha256_of(f"shown text {version} {language}")
+
+
 def inventory_hash(version: str) -> str:
     return sha256_of(f"inventory {version}")
 
@@ -58,6 +62,8 @@ def version_entry(version: str, status: str, *, inventory: bool = True) -> dict[
                 "title": f"Policy {version}",
                 "summary": "",
                 "sha256": policy_hash(version, language),
+                "text_sha256": shown_hash(version, language),
+                "text_url": f"/versions/{version}/{language}.shown.md",
             }
             for language in ("sv", "en")
         },
