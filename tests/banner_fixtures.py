@@ -22,7 +22,7 @@ from typing import Any
 from site_testing import REPO
 
 OPTIONAL = ("statistics", "media")
-"""The optional categories of the inventory in effect on 2026-11-26 (version 2026-11-01)."""
+"""The optional categories of the inventory in effect on the tests' date, AS_OF (version 2026-11-01)."""
 CURRENT = "2026-11-01"
 NECESSARY_COOKIES = {"ps_consent", "ps_visitor"}
 DEMO_PATH = {"sv": "demo/", "en": "en/demo/"}

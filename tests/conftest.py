@@ -19,7 +19,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The product's own sources, built once for the session as of 2026-11-26."""
+    """The product's own sources, built once for the session as of ``AS_OF``."""
     base = tmp_path_factory.mktemp("built")
     result = mkdocs_build(REPO, base / "site")
     assert result.returncode == 0, result.output

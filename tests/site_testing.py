@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-AS_OF = "2026-11-26"
+AS_OF = "2026-12-01"
+"""Tests build as of the day the version of 2027-01-01 was (re)published, so it shows as upcoming."""
 SOURCE_DATE_EPOCH = "1764115200"
 PROJECT_PARTS = ("mkdocs.yml", "docs", "theme", "policy_src")
 SEED = REPO / "tests" / "fixtures" / "seed" / "integritetspolicy.txt"

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from site_testing import mkdocs_build, tree_digest
+from site_testing import AS_OF, mkdocs_build, tree_digest
 
 
 def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(
@@ -48,7 +48,7 @@ def test_values_yaml_cannot_read_fail_the_build_cleanly_and_keep_the_previous_si
     upcoming = project / "policy_src/versions/2027-01-01"
     for path, old, new in [
         (upcoming / "sv.md", "effective: 2027-01-01", "effective: 2027-02-30"),
-        (upcoming / "en.md", "published: 2026-11-20", "published: 2027-13-01"),
+        (upcoming / "en.md", "published: 2026-12-01", "published: 2027-13-01"),
         (upcoming / "cookies.yml", "required: true", "required: !!bool maybe"),
         (project / "policy_src/policy.yml", '  email: "imy@imy.se"', "  email: !mail imy@imy.se"),
     ]:
@@ -162,7 +162,7 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 def test_mkdocs_serve_reloads_when_a_policy_source_changes(project: Path) -> None:
     port = free_port()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POLICY_AS_OF": "2026-11-26"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POLICY_AS_OF": AS_OF}
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

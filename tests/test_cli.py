@@ -74,7 +74,7 @@ def test_new_copies_the_latest_version_with_front_matter_filled_in(run, project:
     folder = project / "policy_src/versions/2027-06-01"
     assert sorted(p.name for p in folder.iterdir()) == ["cookies.yml", "en.md", "sv.md"]
     sv = (folder / "sv.md").read_text(encoding="utf-8")
-    assert sv.startswith("---\neffective: 2027-06-01\npublished: 2026-11-26\nchange_type: material\n"
+    assert sv.startswith(f"---\neffective: 2027-06-01\npublished: {AS_OF}\nchange_type: material\n"
                          'title: "Integritetspolicy"\nsummary: "PLACEHOLDER: ')
     latest = project / "policy_src/versions/2027-01-01"
     assert sv.split("\n---\n", 1)[1] == (latest / "sv.md").read_text("utf-8").split("\n---\n", 1)[1]
@@ -99,9 +99,9 @@ def test_new_leaves_a_summary_that_check_asks_to_write(run, project: Path) -> No
 
 def test_new_refuses_a_date_that_is_not_in_the_future(run, project: Path) -> None:
     (project / "policy_src/versions/2027-01-01").rename(project / "policy_src/later")
-    result = run("new", "--effective", "2026-11-26")
+    result = run("new", "--effective", AS_OF)
     assert result.exit_code == 2
-    assert "must be after today (2026-11-26): a change is announced before it takes effect" in result.output
+    assert f"must be after today ({AS_OF}): a change is announced before it takes effect" in result.output
 
 
 def test_new_and_lock_keep_the_lock_file_current(run, project: Path, monkeypatch) -> None:

@@ -42,9 +42,9 @@ def test_every_version_has_a_permanent_page_in_both_languages(built_site: Path) 
             assert version["languages"][lang]["sha256"] in html
 
 
-def test_status_on_2026_11_26(built_site: Path) -> None:
+def test_status_on_2026_12_01(built_site: Path) -> None:
     data = manifest(built_site)
-    assert data["as_of"] == "2026-11-26"
+    assert data["as_of"] == "2026-12-01"
     assert data["current"] == "2026-11-01"
     assert {v["id"]: v["status"] for v in data["versions"]} == {
         "2018-05-25": "superseded", "2026-11-01": "current", "2027-01-01": "upcoming"}
@@ -55,7 +55,8 @@ def test_status_on_2026_11_26(built_site: Path) -> None:
     [
         ("2027-01-01", "2027-01-01",
          {"2018-05-25": "superseded", "2026-11-01": "superseded", "2027-01-01": "current"}),
-        # before 2027-01-01 was published (2026-11-20) it is not on the site at all
+        # before 2027-01-01 was published (2026-12-01) it is not on the site at all
+        ("2026-11-30", "2026-11-01", {"2018-05-25": "superseded", "2026-11-01": "current"}),
         ("2026-10-15", "2018-05-25", {"2018-05-25": "current", "2026-11-01": "upcoming"}),
     ],
 )
