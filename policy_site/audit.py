@@ -21,9 +21,10 @@ from typing import Any
 
 from policy_core.chain import anchor_for, chain_problems, sequence_of
 from policy_core.manifest import Manifest, ManifestError, PublishedVersion, parse
+from policy_site.errors import PolicySiteError
 
 
-class ExportError(Exception):
+class ExportError(PolicySiteError):
     """The export cannot be read at all; the message names file and line."""
 
 

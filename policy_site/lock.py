@@ -18,13 +18,14 @@ from pathlib import Path
 from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGES
 from policy_core.versions import PolicyVersion
+from policy_site.errors import PolicySiteError
 from policy_site.sources import Problem
 
 LOCK_FILE = "versions.lock"
 LOCKED_FILES = (*(f"{lang}.md" for lang in LANGUAGES), "cookies.yml")
 
 
-class LockError(Exception):
+class LockError(PolicySiteError):
     """The lock file itself cannot be read."""
 
 
