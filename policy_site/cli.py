@@ -21,7 +21,7 @@ from markupsafe import escape
 from policy_core.languages import LANGUAGES
 from policy_core.versions import CHANGE_TYPES, History, PolicyVersion
 from policy_site import art13, diff, lock
-from policy_site.config import AsOfError, resolve_as_of
+from policy_site.as_of import AsOfError, parse_day, resolve_as_of
 from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, substitute
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
@@ -52,7 +52,7 @@ class Project:
     @property
     def as_of(self) -> date:
         try:
-            return resolve_as_of(self.as_of_option)
+            return resolve_as_of(parse_day(self.as_of_option) if self.as_of_option else None)
         except AsOfError as error:
             raise click.UsageError(str(error)) from None
 

@@ -5,48 +5,49 @@
     plugins:
       - policy-site:
           sources: policy_src      # folder with policy.yml and versions/
-          as_of: null              # YYYY-MM-DD; default: $POLICY_AS_OF, else today
+          as_of: 2027-01-01        # optional; default: $POLICY_AS_OF, else today
           reprompt_days: 365       # the banner asks again after this many days
 
-The as-of date decides which version is current and which are upcoming; builds are
-reproducible only with it fixed (``POLICY_AS_OF`` together with ``SOURCE_DATE_EPOCH``).
+Without ``as_of`` the date comes from :func:`policy_site.as_of.resolve_as_of`, which reads
+``$POLICY_AS_OF``. ``as_of: !ENV [SOME_VARIABLE, null]`` works too, for a date kept in another
+variable, but MkDocs' YAML reader stops with a traceback when that variable holds an impossible
+day (``2026-02-30``) before any plugin can say so; the rule's own reading of ``POLICY_AS_OF``
+reports it as a message, which is why the shipped ``mkdocs.yml`` leaves ``as_of`` out.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-AS_OF_ENV = "POLICY_AS_OF"
+from policy_site.as_of import AsOfError, parse_day
+
+
+class Day(c.BaseConfigOption[date]):
+    """A day: a YAML date (``2027-01-01``, also what ``!ENV`` reads from such a text) or the same
+    in quotes, which must exist on the calendar."""
+
+    def run_validation(self, value: object) -> date:
+        if isinstance(value, datetime):
+            raise c.ValidationError(f"{value} is a date and time: write the day only, as YYYY-MM-DD")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_day(value)
+            except AsOfError as error:
+                raise c.ValidationError(str(error)) from None
+        raise c.ValidationError(f"{value!r} is not a date: write it as YYYY-MM-DD")
 
 
 class PolicySiteConfig(base.Config):
     sources = c.Type(str, default="policy_src")
-    as_of = c.Optional(c.Type(str))
+    as_of = c.Optional(Day())
     reprompt_days = c.Type(int, default=365)
 
     def post_validation(self) -> None:
         if self.reprompt_days < 1:
             raise c.ValidationError(f"reprompt_days must be a positive number of days, not "
                                     f"{self.reprompt_days}")
-
-
-class AsOfError(ValueError):
-    """The as-of date is not a date; the message says where it came from."""
-
-
-def resolve_as_of(option: str | None, environ: Mapping[str, str] = os.environ) -> date:
-    """The as-of date from the option, else ``$POLICY_AS_OF``, else today."""
-    value, origin = option, "plugin option 'as_of'"
-    if value is None and environ.get(AS_OF_ENV):
-        value, origin = environ[AS_OF_ENV], AS_OF_ENV
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise AsOfError(f"{origin}={value!r} is not a date: write it as YYYY-MM-DD") from None

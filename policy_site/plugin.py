@@ -19,7 +19,8 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_site.config import AsOfError, PolicySiteConfig, resolve_as_of
+from policy_site.as_of import AsOfError, resolve_as_of
+from policy_site.config import PolicySiteConfig
 from policy_site.facts import PLACEHOLDER_PREFIX
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
 from policy_site.sources import SourceError, load_sources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -129,6 +130,39 @@ def test_an_invalid_as_of_date_is_a_clear_error(project: Path, tmp_path: Path) -
     result = mkdocs_build(project, tmp_path / "site", as_of="2026-02-30")
     assert result.returncode != 0
     assert "POLICY_AS_OF='2026-02-30' is not a date: write it as YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("as_of", ["20261126", "2026-11-26T00:00"])
+def test_an_as_of_date_in_another_form_than_yyyy_mm_dd_is_refused(project: Path, tmp_path: Path,
+                                                                  as_of: str) -> None:
+    result = mkdocs_build(project, tmp_path / "site", as_of=as_of)
+    assert result.returncode != 0
+    assert f"POLICY_AS_OF={as_of!r} is not a date: write it as YYYY-MM-DD" in result.output
+
+
+def _with_plugin_options(project: Path, options: str) -> None:
+    path = project / "mkdocs.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("      sources: policy_src\n", f"      sources: policy_src\n{options}"),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", ["as_of: !ENV [POLICY_AS_OF, null]", "as_of: 2027-01-02",
+                                    "as_of: '2027-01-02'"])
+def test_the_as_of_option_takes_a_date_however_yaml_writes_it(project: Path, tmp_path: Path,
+                                                               option: str) -> None:
+    _with_plugin_options(project, f"      {option}\n")
+    result = mkdocs_build(project, tmp_path / "site", as_of="2027-01-02")
+    assert result.returncode == 0, result.output
+    assert json.loads((result.site / "versions.json").read_bytes())["current"] == "2027-01-01"
+
+
+def test_an_impossible_as_of_option_names_the_option_and_the_reason(project: Path, tmp_path: Path) -> None:
+    _with_plugin_options(project, "      as_of: '2026-02-30'\n")
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode != 0
+    assert ("Plugin 'policy-site' option 'as_of': '2026-02-30' is not a date: write it as YYYY-MM-DD "
+            "(day is out of range for month)") in result.output
 
 
 def test_an_as_of_date_before_the_first_version_is_a_clear_error(project: Path, tmp_path: Path) -> None:
