@@ -12,7 +12,7 @@ are **upcoming**, earlier ones **superseded**.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -164,3 +164,17 @@ class History(Generic[V]):
 
     def newest_first(self) -> list[V]:
         return list(reversed(self.versions))
+
+
+def published_history(
+    versions: Iterable[PolicyVersion], as_of: date
+) -> tuple[History[PolicyVersion], list[PolicyVersion]]:
+    """The history the site publishes as of ``as_of``, and the versions it leaves out.
+
+    A version is on the site from its ``published`` day; before that it is left out entirely,
+    not even announced. The build and ``policy-site check`` both judge by this, so a version is
+    checked exactly when it would be shown.
+    """
+    versions = list(versions)
+    return (History([v for v in versions if v.published <= as_of], as_of=as_of),
+            [v for v in versions if v.published > as_of])

@@ -23,7 +23,7 @@ import jinja2
 from policy_core import manifest
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_core.urls import diff_url, prefix, shown_text_url, source_url, version_url
-from policy_core.versions import History, Inventory, PolicyVersion
+from policy_core.versions import Inventory, PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
@@ -75,10 +75,7 @@ class SiteContent:
 
     def __init__(self, sources: PolicySources, as_of: date) -> None:
         self.facts: Facts = sources.facts
-        self.history = History(
-            [v for v in sources.versions if v.published <= as_of], as_of=as_of
-        )
-        self.unpublished = [v for v in sources.versions if v.published > as_of]
+        self.history, self.unpublished = published_history(sources.versions, as_of)
         translations = {lang: load_translations(lang) for lang in LANGUAGES}
         self._gettext: dict[str, Callable[[str], str]] = {
             lang: translations[lang].gettext for lang in LANGUAGES}
