@@ -6,7 +6,6 @@ checklist, diff, audit), so what the terminal says and what the site shows canno
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -19,21 +18,18 @@ import yaml
 from markupsafe import escape
 
 from policy_core.languages import LANGUAGES
-from policy_core.versions import CHANGE_TYPES, History, PolicyVersion
-from policy_site import art13, diff, lock
+from policy_core.versions import CHANGE_TYPES, History
+from policy_site import checks, diff, drafts, lock
 from policy_site.as_of import AsOfError, parse_day, resolve_as_of
-from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, substitute
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
-from policy_site.sources import PolicySources, Problem, SourceError, load_sources, split_front_matter
+from policy_site.sources import PolicySources, Problem, SourceError, load_sources
 
 EXIT_CODES = """\b
 Exit codes:
   0  everything is fine
   1  problems were found (each printed as file:line: message)
   2  the command was used wrongly (unknown option, missing argument)"""
-
-SUMMARY_PLACEHOLDER = "PLACEHOLDER: describe what changed in this version"
 
 
 class Project:
@@ -118,17 +114,7 @@ def new(project: Project, effective, published, change_type: str) -> None:
                                f"(the latest takes effect on {latest.effective})")
     if published > effective:
         raise click.UsageError(f"--published {published} is after --effective {effective}")
-    folder = project.sources_dir / "versions" / effective.isoformat()
-    folder.mkdir(parents=True)
-    if latest is not None:
-        source_folder = project.sources_dir / "versions" / latest.id
-        for lang in LANGUAGES:
-            _, body, _ = split_front_matter(latest.text(lang).source)  # type: ignore[misc]
-            front = _front_matter(effective, published, change_type, latest.text(lang).title)
-            (folder / f"{lang}.md").write_bytes(front + body)
-        inventory = source_folder / "cookies.yml"
-        if inventory.is_file():
-            (folder / "cookies.yml").write_bytes(inventory.read_bytes())
+    folder = drafts.start_version(project.sources_dir, latest, effective, published, change_type)
     _update_lock(project, sources)
     click.echo(f"Created {project.show(folder)}/ from version {latest.id if latest else '-'}.")
     click.echo("Next: write `summary` in each language, edit the text, then run "
@@ -172,8 +158,11 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
     except lock.LockError as error:
         raise click.ClickException(str(error)) from None
     errors += lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
-    errors += _art13_report(project, sources, as_of, verbose)
-    errors += _placeholder_problems(project, sources, as_of)
+    results = checks.art13_results(sources.facts, History(sources.versions, as_of))
+    _print_art13(results, verbose)
+    errors += [problem for result in results for problem in result.problems]
+    errors += checks.unfilled_facts(sources.facts, History(sources.versions, as_of).upcoming)
+    errors += checks.unfinished_summaries(sources.versions)
     for problem in errors:
         click.echo(str(problem), err=True)
     built = no_build or _strict_build(project)
@@ -263,85 +252,25 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
     click.echo(f"audit: {verdict}, and every record matches a published version")
 
 
-def _front_matter(effective: date, published: date, change_type: str, title: str) -> bytes:
-    return (f"---\neffective: {effective}\npublished: {published}\nchange_type: {change_type}\n"
-            f"title: {json.dumps(title, ensure_ascii=False)}\n"
-            f"summary: \"{SUMMARY_PLACEHOLDER}\"\n---\n").encode()
-
-
 def _update_lock(project: Project, sources: PolicySources) -> list[str]:
-    """Lock every version in effect; a version whose summary was never written is refused."""
-    for version in sources.versions:
-        if version.effective <= project.as_of:
-            for lang in LANGUAGES:
-                if PLACEHOLDER_PREFIX in version.text(lang).summary:
-                    raise click.ClickException(f"{version.text(lang).path}:1: summary is still a "
-                                               "placeholder: a version is locked only when finished")
-    path = project.sources_dir / lock.LOCK_FILE
     try:
-        before = lock.read_lock(path)
+        return lock.lock_in_effect(project.sources_dir, sources.versions, project.as_of)
     except lock.LockError as error:
         raise click.ClickException(str(error)) from None
-    after = lock.updated_lock(project.sources_dir, before, sources.versions, project.as_of)
-    if after != before or not path.exists():
-        lock.write_lock(path, after)
-    return sorted(set(after) - set(before))
 
 
-def _art13_report(project: Project, sources: PolicySources, as_of: date, verbose: bool) -> list[Problem]:
-    """Print the Art. 13 result of every version; missing items of future versions are errors."""
-    checklist = art13.load_checklist()
-    history = History(sources.versions, as_of)
-    errors = []
-    for version in sources.versions:
-        upcoming = history.status(version) == "upcoming"
-        for lang in LANGUAGES:
-            text = version.text(lang)
-            body = _checkable_text(sources, version, lang)
-            findings = art13.evaluate(body, text.body_line, lang, checklist)
-            present = sum(f.present for f in findings)
-            note = "" if upcoming else " (in effect: for information)"
-            click.echo(f"{text.path}: Art. 13: {present} of {len(findings)} items present{note}")
-            for finding in findings:
-                item = finding.item
-                if finding.present and verbose:
-                    where = f"{text.path}:{finding.line}"
-                    click.echo(f"  ok      Art. {item.article} {item.title[lang]}: {where}")
-                elif not finding.present:
-                    message = (f"Art. {item.article} missing: {item.title[lang]} (expected in a section "
-                               f"{' or '.join('{#' + s + '}' for s in item.sections)})")
-                    if upcoming:
-                        errors.append(Problem(text.path, text.body_line, message))
-                    else:
-                        click.echo(f"  missing Art. {item.article} {item.title[lang]}")
-    return errors
-
-
-def _checkable_text(sources: PolicySources, version: PolicyVersion, lang: str) -> str:
-    """The text with facts filled in on their own lines, so line numbers stay the source's."""
-
-    def resolve(key: str) -> str:
-        if key == COOKIE_TABLE_KEY:
-            return ""
-        return " ".join((sources.facts.text(key, lang) or "").split())
-
-    return substitute(version.text(lang).body, resolve)
-
-
-def _placeholder_problems(project: Project, sources: PolicySources, as_of: date) -> list[Problem]:
-    """Placeholders must be gone before anything not yet in effect is published."""
-    upcoming = History(sources.versions, as_of).upcoming
-    names = ", ".join(v.id for v in upcoming)
-    problems = [Problem(sources.facts.path, p.line, f"placeholder {p.key} = {p.value!r} must be filled "
-                        f"in before {names} takes effect")
-                for p in sources.facts.placeholders()] if upcoming else []
-    for version in sources.versions:
-        for lang in LANGUAGES:
-            text = version.text(lang)
-            if PLACEHOLDER_PREFIX in text.summary:
-                problems.append(Problem(text.path, 1, "summary is still a placeholder: write what "
-                                        "changed in this version"))
-    return problems
+def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:
+    """Every text's count; what is missing from texts in effect, and with -v what is present."""
+    for result in results:
+        text, lang = result.text, result.text.lang
+        note = "" if result.upcoming else " (in effect: for information)"
+        click.echo(f"{text.path}: Art. 13: {result.present} of {len(result.findings)} items present{note}")
+        for finding in result.findings:
+            item = finding.item
+            if finding.present and verbose:
+                click.echo(f"  ok      Art. {item.article} {item.title[lang]}: {text.path}:{finding.line}")
+            elif not finding.present and not result.upcoming:
+                click.echo(f"  missing Art. {item.article} {item.title[lang]}")
 
 
 def _strict_build(project: Project) -> bool:

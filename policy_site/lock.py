@@ -18,6 +18,7 @@ from pathlib import Path
 from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGES
 from policy_core.versions import PolicyVersion
+from policy_site.checks import unfinished_summaries
 from policy_site.errors import PolicySiteError
 from policy_site.sources import Problem
 
@@ -26,7 +27,7 @@ LOCKED_FILES = (*(f"{lang}.md" for lang in LANGUAGES), "cookies.yml")
 
 
 class LockError(PolicySiteError):
-    """The lock file itself cannot be read."""
+    """The lock file cannot be read, or a version cannot be locked yet."""
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -64,6 +65,24 @@ def updated_lock(
         if version.effective <= as_of and version.id not in new:
             new[version.id] = file_hashes(root / "versions" / version.id)
     return new
+
+
+def lock_in_effect(root: Path, versions: list[PolicyVersion], as_of: date) -> list[str]:
+    """Add every version in effect on ``as_of`` to ``root``'s lock file; the ids added, sorted.
+
+    A version whose summary was never written is refused and nothing is written: a version is
+    locked only when finished, since its entry can never change afterwards.
+    """
+    unfinished = unfinished_summaries(v for v in versions if v.effective <= as_of)
+    if unfinished:
+        raise LockError("\n".join([*map(str, unfinished), "nothing was locked: a version is "
+                                    "locked only when finished"]))
+    path = root / LOCK_FILE
+    before = read_lock(path)
+    after = updated_lock(root, before, versions, as_of)
+    if after != before or not path.exists():
+        write_lock(path, after)
+    return sorted(set(after) - set(before))
 
 
 def verify_lock(

@@ -20,8 +20,8 @@ from mkdocs.structure.pages import Page
 
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_site.as_of import AsOfError, resolve_as_of
+from policy_site.checks import unfinished_summaries
 from policy_site.config import PolicySiteConfig
-from policy_site.facts import PLACEHOLDER_PREFIX
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
 from policy_site.sources import SourceError, load_sources
 
@@ -132,9 +132,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                     "or remove it" for page in self.content.pages()
                     if (Path(config.docs_dir) / page.src_uri).exists()]
         if not self.serving:
-            problems += [f"{version.text(lang).path}:1: summary is still a placeholder: write what "
-                         "changed before publishing" for version in self.content.history
-                         for lang in LANGUAGES if PLACEHOLDER_PREFIX in version.text(lang).summary]
+            problems += [str(problem) for problem in unfinished_summaries(self.content.history)]
         for problem in problems:
             log.error(problem)
         if problems:

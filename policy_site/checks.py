@@ -1,0 +1,93 @@
+"""The rules deciding whether the sources may be published, shared by the build and the commands.
+
+The build refuses what must never be published (a summary still a placeholder); ``policy-site
+check`` applies that rule too and adds those an editor wants met before a version takes effect
+(every GDPR Art. 13 item present, no fact left a placeholder); ``policy-site lock`` refuses to
+lock an unfinished version. Each rule is written here once and returns problems: the caller
+decides whether they stop a build, fail a check or are only shown.
+
+Pure: no MkDocs or click import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from policy_core.languages import LANGUAGES
+from policy_core.versions import History, PolicyVersion, VersionText
+from policy_site import art13
+from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, substitute
+from policy_site.sources import Problem
+
+SUMMARY_PLACEHOLDER = f"{PLACEHOLDER_PREFIX}: describe what changed in this version"
+"""What ``policy-site new`` writes as each language's summary, for the editor to replace."""
+
+
+def unfinished_summaries(versions: Iterable[PolicyVersion]) -> list[Problem]:
+    """Every text whose summary is still a placeholder: it may be previewed, never published
+    or locked."""
+    return [Problem(version.text(lang).path, 1, "summary is still a placeholder: write what "
+                    "changed in this version")
+            for version in versions for lang in LANGUAGES
+            if PLACEHOLDER_PREFIX in version.text(lang).summary]
+
+
+def unfilled_facts(facts: Facts, upcoming: Sequence[PolicyVersion]) -> list[Problem]:
+    """Facts still marked PLACEHOLDER, once a version that would name them is announced.
+
+    While nothing is upcoming they are only listed (the build does so): the text in effect
+    already says what it says.
+    """
+    if not upcoming:
+        return []
+    names = ", ".join(version.id for version in upcoming)
+    return [Problem(facts.path, placeholder.line, f"placeholder {placeholder.key} = "
+                    f"{placeholder.value!r} must be filled in before {names} takes effect")
+            for placeholder in facts.placeholders()]
+
+
+@dataclass(frozen=True)
+class Art13Result:
+    """The Art. 13 checklist against one language of one version."""
+
+    text: VersionText
+    upcoming: bool
+    """Not yet in effect: a missing item can still be added, so it is a problem."""
+    findings: list[art13.Finding]
+
+    @property
+    def present(self) -> int:
+        return sum(finding.present for finding in self.findings)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The missing items, when they can still be added; texts in effect are what they are."""
+        if not self.upcoming:
+            return []
+        lang = self.text.lang
+        return [Problem(self.text.path, self.text.body_line,
+                        f"Art. {f.item.article} missing: {f.item.title[lang]} (expected in a section "
+                        f"{' or '.join('{#' + s + '}' for s in f.item.sections)})")
+                for f in self.findings if not f.present]
+
+
+def art13_results(facts: Facts, history: History[PolicyVersion],
+                  checklist: list[art13.Item] | None = None) -> list[Art13Result]:
+    """Each text of each version in ``history`` against the checklist, in history order."""
+    items = art13.load_checklist() if checklist is None else checklist
+    return [Art13Result(version.text(lang), history.status(version) == "upcoming",
+                        art13.evaluate(_checkable_text(facts, version, lang),
+                                       version.text(lang).body_line, lang, items))
+            for version in history for lang in LANGUAGES]
+
+
+def _checkable_text(facts: Facts, version: PolicyVersion, lang: str) -> str:
+    """The text with facts filled in on their own lines, so line numbers stay the source's."""
+
+    def resolve(key: str) -> str:
+        if key == COOKIE_TABLE_KEY:
+            return ""
+        return " ".join((facts.text(key, lang) or "").split())
+
+    return substitute(version.text(lang).body, resolve)
