@@ -1,29 +1,34 @@
 """``policy-site``: the legal editors' and auditors' commands.
 
-Each command is a thin shell over the pure modules the site is built from (sources, lock, Art. 13
-checklist, diff, audit), so what the terminal says and what the site shows cannot disagree.
+Each command is a thin shell over the modules the site is built from (sources, lock, checks,
+diff, audit), so what the terminal says and what the site shows cannot disagree. Every error of
+those modules is turned into its message and exit code in one place, :class:`Commands`.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
-import yaml
 from markupsafe import escape
 
+from policy_core.errors import CoreError
 from policy_core.languages import LANGUAGES
 from policy_core.versions import CHANGE_TYPES, History
 from policy_site import checks, diff, drafts, lock
-from policy_site.as_of import AsOfError, parse_day, resolve_as_of
+from policy_site.as_of import AsOfError
+from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
-from policy_site.sources import PolicySources, Problem, SourceError, load_sources
+from policy_site.project import Project, ProjectNotFound
+
+EXIT_PROBLEMS = 1
+EXIT_MISUSE = 2
+MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound)
+"""Errors in how the command was run (its folder, its environment), not in the project's files."""
 
 EXIT_CODES = """\b
 Exit codes:
@@ -32,59 +37,32 @@ Exit codes:
   2  the command was used wrongly (unknown option, missing argument)"""
 
 
-class Project:
-    """Where the sources are, and the as-of date every command judges status by.
+class Commands(click.Group):
+    """The command group; any error of the site generator or the core ends here, as its message
+    (which names file and line) and exit code 2 for misuse, 1 for everything else."""
 
-    Both come from the plugin's options in ``mkdocs.yml``, as for the site itself, so the
-    commands and the build can never look at different sources or dates.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        options = _plugin_options(root / "mkdocs.yml")
-        self.sources_dir = root / options.get("sources", "policy_src")
-        self.as_of_option: str | None = options.get("as_of")
-
-    @property
-    def as_of(self) -> date:
+    def invoke(self, ctx: click.Context) -> object:
         try:
-            return resolve_as_of(parse_day(self.as_of_option) if self.as_of_option else None)
-        except AsOfError as error:
-            raise click.UsageError(str(error)) from None
-
-    def show(self, path: Path) -> str:
-        """Paths in messages are relative to where the editor runs the command."""
-        return os.path.relpath(path, Path.cwd())
-
-    def mkdocs(self, *args: str, **run: object) -> subprocess.CompletedProcess:
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-        return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=self.root, env=env,
-                              **run)  # type: ignore[call-overload]
-
-    def load(self) -> PolicySources:
-        """Validated sources, or every problem printed and exit code 1."""
-        try:
-            return load_sources(self.sources_dir)
-        except SourceError as error:
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
-            raise SystemExit(1) from None
+            return super().invoke(ctx)
+        except (PolicySiteError, CoreError) as error:
+            click.echo(str(error), err=True)
+            ctx.exit(EXIT_MISUSE if isinstance(error, MISUSE) else EXIT_PROBLEMS)
 
 
 pass_project = click.make_pass_decorator(Project)
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group(cls=Commands, epilog=EXIT_CODES)
 @click.option("--project", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder holding mkdocs.yml and the policy sources.")
 @click.pass_context
 def main(ctx: click.Context, root: Path) -> None:
     """Write, check, compare and audit the versioned privacy policy.
 
-    Dates are judged as of today, or as of $POLICY_AS_OF (YYYY-MM-DD) when set, or as of the
-    plugin's as_of option in mkdocs.yml; the sources folder is the plugin's sources option.
+    Dates are judged as of the plugin's as_of option in mkdocs.yml when it is set, else as of
+    $POLICY_AS_OF (YYYY-MM-DD), else today; the sources folder is the plugin's sources option.
     """
-    ctx.obj = Project(root.resolve())
+    ctx.obj = Project(root.resolve(), warn=lambda message: click.echo(message, err=True))
 
 
 @main.command(epilog=EXIT_CODES)
@@ -95,7 +73,7 @@ def main(ctx: click.Context, root: Path) -> None:
 @click.option("--change-type", type=click.Choice(CHANGE_TYPES), default=CHANGE_TYPES[0],
               show_default=True, help="material changes are announced and ask visitors again.")
 @pass_project
-def new(project: Project, effective, published, change_type: str) -> None:
+def new(project: Project, effective: datetime, published: datetime | None, change_type: str) -> None:
     """Start the next version as a copy of the latest one, in every language.
 
     Creates versions/<effective>/ with sv.md, en.md (and cookies.yml when the latest version has
@@ -103,19 +81,20 @@ def new(project: Project, effective, published, change_type: str) -> None:
     `policy-site preview` and `policy-site check`.
     """
     sources = project.load()
-    effective = effective.date()
-    published = published.date() if published else project.as_of
+    as_of = project.as_of
+    effective_day = effective.date()
+    published_day = published.date() if published else as_of
     latest = max(sources.versions, key=lambda v: v.effective, default=None)
-    if effective <= project.as_of:
-        raise click.UsageError(f"--effective {effective} must be after today ({project.as_of}): a "
+    if effective_day <= as_of:
+        raise click.UsageError(f"--effective {effective_day} must be after today ({as_of}): a "
                                "change is announced before it takes effect")
-    if latest is not None and effective <= latest.effective:
-        raise click.UsageError(f"--effective {effective} must be after every existing version "
+    if latest is not None and effective_day <= latest.effective:
+        raise click.UsageError(f"--effective {effective_day} must be after every existing version "
                                f"(the latest takes effect on {latest.effective})")
-    if published > effective:
-        raise click.UsageError(f"--published {published} is after --effective {effective}")
-    folder = drafts.start_version(project.sources_dir, latest, effective, published, change_type)
-    _update_lock(project, sources)
+    if published_day > effective_day:
+        raise click.UsageError(f"--published {published_day} is after --effective {effective_day}")
+    folder = drafts.start_version(project.sources_dir, latest, effective_day, published_day, change_type)
+    lock.lock_in_effect(project.sources_dir, sources.versions, as_of)
     click.echo(f"Created {project.show(folder)}/ from version {latest.id if latest else '-'}.")
     click.echo("Next: write `summary` in each language, edit the text, then run "
                "`policy-site preview` and `policy-site check`.")
@@ -130,7 +109,7 @@ def lock_command(project: Project) -> None:
     lock file. Existing entries are never rewritten: `check` reports a changed version instead.
     """
     sources = project.load()
-    added = _update_lock(project, sources)
+    added = lock.lock_in_effect(project.sources_dir, sources.versions, project.as_of)
     click.echo(f"{project.show(project.sources_dir / lock.LOCK_FILE)}: "
                + (f"locked {', '.join(added)}" if added else "already up to date"))
 
@@ -152,24 +131,21 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
     """
     sources = project.load()
     as_of = project.as_of
-    errors: list[Problem] = []
-    try:
-        current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
-    except lock.LockError as error:
-        raise click.ClickException(str(error)) from None
-    errors += lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
-    results = checks.art13_results(sources.facts, History(sources.versions, as_of))
+    history = History(sources.versions, as_of)
+    current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
+    errors = lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
+    results = checks.art13_results(sources.facts, history)
     _print_art13(results, verbose)
     errors += [problem for result in results for problem in result.problems]
-    errors += checks.unfilled_facts(sources.facts, History(sources.versions, as_of).upcoming)
-    errors += checks.unfinished_summaries(sources.versions)
+    errors += checks.unfilled_facts(sources.facts, history.upcoming)
+    errors += checks.unfinished_summaries(history)
     for problem in errors:
         click.echo(str(problem), err=True)
     built = no_build or _strict_build(project)
     if errors or not built:
         count = len(errors) + (0 if built else 1)
         click.echo(f"check: {count} problem(s)", err=True)
-        raise SystemExit(1)
+        raise SystemExit(EXIT_PROBLEMS)
     click.echo("check: all good")
 
 
@@ -225,15 +201,12 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
     Checks the hash chain (edited, deleted and reordered records are each named by sequence
     number and line) and that every choice points at a policy text and cookie inventory the
     site published and was made after that text took effect, then summarises the records by
-    action and policy version. Audit a whole export, not one cut with from/to.
+    action and policy version. Audit a whole export, not one cut with from/to. Needs no
+    project: run it anywhere.
     """
     from policy_site import audit
 
-    try:
-        report = audit.audit(audit.read_export(export), audit.read_manifest(site), head=head)
-    except audit.ExportError as error:
-        click.echo(f"Error: {error}", err=True)
-        raise SystemExit(1) from None
+    report = audit.audit(audit.read_export(export), audit.read_manifest(site), head=head)
     click.echo(f"records: {report.records}")
     for title, counter in (("by action", report.by_action), ("by policy version", report.by_version)):
         click.echo(f"{title}: " + ", ".join(f"{key} {count}" for key, count in sorted(counter.items())))
@@ -245,18 +218,11 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
         click.echo(f"{where}: {problem}", err=True)
     if not report.ok:
         click.echo(f"audit: {len(report.problems)} problem(s)", err=True)
-        raise SystemExit(1)
+        raise SystemExit(EXIT_PROBLEMS)
     verdict = "the chain is intact up to the head given" if head else (
         "the chain is intact from its start to the last record exported (pass --head to prove "
         "nothing was cut from the end)")
     click.echo(f"audit: {verdict}, and every record matches a published version")
-
-
-def _update_lock(project: Project, sources: PolicySources) -> list[str]:
-    try:
-        return lock.lock_in_effect(project.sources_dir, sources.versions, project.as_of)
-    except lock.LockError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:
@@ -282,17 +248,6 @@ def _strict_build(project: Project) -> bool:
         click.echo(result.stderr.strip() or result.stdout.strip(), err=True)
         return False
     return True
-
-
-def _plugin_options(config_file: Path) -> dict:
-    """The policy-site plugin's options from mkdocs.yml (defaults when it sets none)."""
-    if not config_file.is_file():
-        raise click.UsageError(f"{config_file} not found: run from the project folder or pass --project")
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    for entry in config.get("plugins") or []:
-        if isinstance(entry, dict) and "policy-site" in entry:
-            return entry["policy-site"] or {}
-    return {}
 
 
 def _html_document(project: Project, lang: str, title: str, body: str) -> str:

@@ -32,10 +32,11 @@ def run(project: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def run_process(project: Path, *args: str) -> subprocess.CompletedProcess:
-    """The installed console script, as editors run it."""
+def run_process(project: Path, *args: str, env: dict[str, str] | None = None
+                ) -> subprocess.CompletedProcess:
+    """The installed console script, as editors run it (as of 2026-11-26 unless ``env`` says)."""
     script = Path(sys.executable).with_name("policy-site")
-    env = {**os.environ, "POLICY_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "POLICY_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     return subprocess.run([str(script), *args], cwd=project, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -385,3 +386,86 @@ def test_audit_names_a_consent_recorded_before_its_version_took_effect(export: P
     assert result.returncode == 1
     assert ("sequence 1: recorded on 2026-10-15, before version 2026-11-01 took effect on 2026-11-01"
             in result.stderr)
+
+
+# --- the project's mkdocs.yml, read as MkDocs reads it ----------------------------------------
+
+def set_plugin_options(project: Path, options: str) -> None:
+    """Replace the policy-site plugin's options in the project's mkdocs.yml."""
+    path = project / "mkdocs.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "  - policy-site:\n      sources: policy_src\n" in text
+    path.write_text(text.replace("      sources: policy_src\n", options), encoding="utf-8")
+
+
+def test_check_reads_a_mkdocs_yml_with_env_tags_as_mkdocs_does(project: Path) -> None:
+    (project / "policy_src").rename(project / "texts")
+    set_plugin_options(project, "      sources: !ENV [POLICY_SOURCES, policy_src]\n"
+                                "      as_of: !ENV [POLICY_AS_OF, null]\n")
+    result = run_process(project, "check", "--no-build",
+                         env={"POLICY_SOURCES": "texts", "POLICY_AS_OF": "2027-01-02"})
+    assert "Traceback" not in result.stderr
+    assert ("texts/versions/2027-01-01/sv.md:1: in effect since 2027-01-01 but not in "
+            "texts/versions.lock: run `policy-site lock`") in result.stderr
+
+
+def test_the_as_of_option_in_mkdocs_yml_wins_over_the_environment(run, project: Path) -> None:
+    set_plugin_options(project, "      sources: policy_src\n      as_of: 2027-01-02\n")
+    result = run("check", "--no-build")
+    assert "in effect since 2027-01-01 but not in" in result.output
+
+
+def test_a_broken_option_in_mkdocs_yml_is_named_with_what_mkdocs_says(run, project: Path) -> None:
+    set_plugin_options(project, "      sources: policy_src\n      as_of: tomorrow\n")
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert ("mkdocs.yml: Config value 'plugins': Plugin 'policy-site' option 'as_of': 'tomorrow' is "
+            "not a date: write it as YYYY-MM-DD") in result.output
+
+
+def test_an_impossible_date_read_into_mkdocs_yml_is_a_message_not_a_traceback(project: Path) -> None:
+    set_plugin_options(project, "      sources: policy_src\n      as_of: !ENV [POLICY_AS_OF, null]\n")
+    result = run_process(project, "check", "--no-build", env={"POLICY_AS_OF": "2026-02-30"})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "mkdocs.yml: a value cannot be read (day is out of range for month)" in result.stderr
+
+
+def test_a_mkdocs_yml_without_the_plugin_is_refused(run, project: Path) -> None:
+    path = project / "mkdocs.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  - policy-site:\n      sources: policy_src\n",
+                                                             "  - search\n"), encoding="utf-8")
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert "mkdocs.yml: the policy-site plugin is not configured: add it under plugins" in result.output
+
+
+def test_outside_a_project_the_editors_commands_say_where_to_run(tmp_path: Path) -> None:
+    result = run_process(tmp_path, "check")
+    assert result.returncode == 2
+    assert "mkdocs.yml not found: run from the project folder or pass --project" in result.stderr
+
+
+def test_the_auditors_command_needs_no_project(export: Path, built_site: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "auditor"
+    elsewhere.mkdir()
+    result = run_process(elsewhere, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 0, result.stderr
+
+
+# --- errors: one message and one exit code each -------------------------------------------------
+
+def test_an_unreadable_lock_file_is_named_with_its_line(run, project: Path) -> None:
+    (project / "policy_src/versions.lock").write_text("{\n  \"2018-05-25\": \n", encoding="utf-8")
+    result = run("check", "--no-build")
+    assert result.exit_code == 1
+    assert re.search(r"policy_src/versions\.lock:\d+: not valid JSON .*restore it from version control",
+                     result.output)
+
+
+@pytest.mark.parametrize("as_of", ["2026-02-30", "20261126", "next monday"])
+def test_a_wrong_policy_as_of_is_misuse_with_a_clear_message(project: Path, as_of: str) -> None:
+    result = run_process(project, "check", "--no-build", env={"POLICY_AS_OF": as_of})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"POLICY_AS_OF={as_of!r} is not a date: write it as YYYY-MM-DD" in result.stderr
