@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from policy_core.errors import CoreError
 from policy_core.languages import LANGUAGES
-from policy_core.versions import CHANGE_TYPES, History
+from policy_core.versions import CHANGE_TYPES, published_history
 from policy_site import checks, diff, drafts, lock
 from policy_site.as_of import AsOfError
 from policy_site.errors import PolicySiteError
@@ -119,7 +119,7 @@ def lock_command(project: Project) -> None:
 @click.option("--no-build", is_flag=True, help="Skip the full `mkdocs build --strict` at the end.")
 @pass_project
 def check(project: Project, verbose: bool, no_build: bool) -> None:
-    """Check everything before publishing.
+    """Check everything before publishing, judging the versions the site shows on the as-of date.
 
     \b
     - everything `mkdocs build --strict` validates (front matter, dates, ids, inventory, links);
@@ -128,10 +128,14 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
     - GDPR Art. 13: each required item, per version and language. Missing items are errors for
       versions not yet in effect, information for versions already in effect;
     - no placeholders remain for versions not yet in effect.
+    A version whose published date is still ahead is left out, as the site leaves it out.
     """
     sources = project.load()
     as_of = project.as_of
-    history = History(sources.versions, as_of)
+    history, unpublished = published_history(sources.versions, as_of)
+    for version in unpublished:
+        click.echo(f"version {version.id} is left out until it is published on {version.published}: "
+                   f"check it as of then with POLICY_AS_OF={version.published}")
     current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
     errors = lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
     results = checks.art13_results(sources.facts, history)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from site_testing import AS_OF
+from site_testing import AS_OF, mkdocs_build
 
 from policy_site import art13
 from policy_site.cli import main
@@ -34,7 +34,7 @@ def run(project: Path, monkeypatch: pytest.MonkeyPatch):
 
 def run_process(project: Path, *args: str, env: dict[str, str] | None = None
                 ) -> subprocess.CompletedProcess:
-    """The installed console script, as editors run it (as of 2026-11-26 unless ``env`` says)."""
+    """The installed console script, as editors run it (as of AS_OF unless ``env`` says)."""
     script = Path(sys.executable).with_name("policy-site")
     env = {**os.environ, "POLICY_AS_OF": AS_OF, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     return subprocess.run([str(script), *args], cwd=project, env=env, capture_output=True,
@@ -451,6 +451,57 @@ def test_the_auditors_command_needs_no_project(export: Path, built_site: Path, t
     elsewhere.mkdir()
     result = run_process(elsewhere, "audit", str(export), "--site", str(built_site))
     assert result.returncode == 0, result.stderr
+
+
+# --- one set of rules for check and build -------------------------------------------------------
+
+def complete(project: Path) -> None:
+    """Fill in every placeholder fact, as the editors will before 2027-01-01."""
+    policy = project / "policy_src/policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
+                      encoding="utf-8")
+
+
+def start_a_version_published_later(project: Path) -> None:
+    """2027-06-01, made public on 2027-05-01, its summary not yet written."""
+    result = run_process(project, "new", "--effective", "2027-06-01", "--published", "2027-05-01")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_version_published_in_the_future_is_left_out_by_check_as_by_the_build(
+    project: Path, tmp_path: Path
+) -> None:
+    complete(project)
+    start_a_version_published_later(project)
+    built = mkdocs_build(project, tmp_path / "site")
+    assert built.returncode == 0, built.output
+    assert not (built.site / "versions/2027-06-01").exists()
+    result = run_process(project, "check")
+    assert result.returncode == 0, result.stderr
+    assert ("version 2027-06-01 is left out until it is published on 2027-05-01: check it as of then "
+            "with POLICY_AS_OF=2027-05-01") in result.stdout
+    assert "versions/2027-06-01/sv.md: Art. 13" not in result.stdout
+
+
+def test_once_published_the_unfinished_version_is_refused_by_check_as_by_the_build(
+    project: Path, tmp_path: Path
+) -> None:
+    complete(project)
+    start_a_version_published_later(project)
+    built = mkdocs_build(project, tmp_path / "site", as_of="2027-05-01")
+    assert built.returncode != 0
+    refusal = "policy_src/versions/2027-06-01/sv.md:1: summary is still a placeholder"
+    assert refusal in built.output
+    result = run_process(project, "check", "--no-build", env={"POLICY_AS_OF": "2027-05-01"})
+    assert result.returncode == 1
+    assert refusal in result.stderr
+
+
+def test_before_an_upcoming_version_is_published_its_placeholders_do_not_fail_check(project: Path) -> None:
+    """On 2026-11-15 the site does not show 2027-01-01 (published 2026-12-01), so neither does check."""
+    result = run_process(project, "check", env={"POLICY_AS_OF": "2026-11-15"})
+    assert result.returncode == 0, result.stderr
+    assert "version 2027-01-01 is left out until it is published on 2026-12-01" in result.stdout
 
 
 # --- errors: one message and one exit code each -------------------------------------------------
