@@ -11,6 +11,7 @@ URL, ``changes/`` the history, ``diff/<old>..<new>/`` the difference between two
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Callable
@@ -53,6 +54,10 @@ def relative_url(target: str, base: str) -> str:
     if target.endswith("/") or not target:
         rel = rel.rstrip("/") + "/"
     return "./" if rel == "./" or rel == "/" else rel
+
+
+DIFF_TEMPLATE = "diff-page.html"
+"""The theme template of diff pages (``theme/diff-page.html``): it adds the diff stylesheet."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ class SiteContent:
         _ = self._gettext[lang]
         title = _("Changes from %(old)s to %(new)s") % {
             "old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
-        return GeneratedPage(src, lang, _page_markdown(title, html))
+        return GeneratedPage(src, lang, _page_markdown(title, html, template=DIFF_TEMPLATE))
 
     def reader_text(self, version: PolicyVersion, lang: str) -> str:
         """The policy text as readers see it: facts filled in, the cookie table rendered."""
@@ -253,9 +258,11 @@ def _split_title(body: str) -> tuple[str, str]:
     return "", body
 
 
-def _page_markdown(title: str, markdown: str) -> str:
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    return f'---\ntitle: "{quoted}"\n---\n\n{markdown}\n'
+def _page_markdown(title: str, markdown: str, **meta: str) -> str:
+    """A page with its front matter; each value JSON-quoted, which YAML reads back verbatim."""
+    front = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
+                    for key, value in {"title": title, **meta}.items())
+    return f"---\n{front}---\n\n{markdown}\n"
 
 
 def _environment(lang: str, translations: object) -> jinja2.Environment:
