@@ -90,6 +90,10 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         are set for each page as it is rendered (pages render one at a time).
         """
         assert self.content is not None
+        if not page.meta.get("description"):
+            log.warning(f"{page.file.abs_src_path or page.file.src_uri}: no 'description' in the "
+                        "front matter: write a sentence that says what the page is for, in its "
+                        "language (search results show it)")
         lang = language_of(page.file.src_uri)
         context["nav"] = self.navigations[lang]
         context["ps_lang"] = lang
