@@ -125,7 +125,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         if template_name == "sitemap.xml":
             context["ps_sitemap"] = [
                 (file.page, _alternates(self.files, file.src_uri))
-                for file in self.files.documentation_pages() if _indexed(file.page)]
+                for file in self.files.documentation_pages() if _in_sitemap(file.page)]
         return context
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -191,8 +191,9 @@ def _language_of_item(item: Any) -> str:
     return language_of(file.src_uri) if file is not None else LANGUAGES[0]
 
 
-def _indexed(page: Page | None) -> bool:
-    """Whether search engines are to index the page (a page opts out with ``robots: noindex``)."""
+def _in_sitemap(page: Page | None) -> bool:
+    """A page has a public address (once ``site.url`` is known) and does not opt out of search
+    engines' indexes with ``robots: noindex`` in its front matter."""
     return page is not None and page.canonical_url is not None and (
         "noindex" not in str(page.meta.get("robots", "")))
 
@@ -202,7 +203,7 @@ def _alternates(files: Files, src_uri: str) -> list[tuple[str, str]]:
     found = []
     for lang in LANGUAGES:
         file = files.get_file_from_path(counterpart(src_uri, lang))
-        if file is not None and file.page is not None and _indexed(file.page):
+        if file is not None and file.page is not None and _in_sitemap(file.page):
             found.append((lang, file.page.canonical_url))
     return found
 
