@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from htmltext import elements
-from site_testing import REPO, copy_project, mkdocs_build
+from site_testing import AS_OF, REPO, copy_project, mkdocs_build
 
 from policy_site.i18n import long_date
 from policy_site.sources import split_front_matter
@@ -80,7 +80,7 @@ def front_matter(version: str, lang: str) -> dict:
 
 def test_every_page_has_its_own_description_in_its_own_language(built_site: Path) -> None:
     pages = html_pages(built_site)
-    assert len(pages) == 20, "ten pages in each language on 2026-11-26"
+    assert len(pages) == 20, f"ten pages in each language as of {AS_OF}"
     seen: dict[str, Path] = {}
     for page in pages:
         text = description(page)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from htmltext import elements
-from site_testing import REPO
+from site_testing import AS_OF, REPO
 
 THEME = REPO / "theme"
 SOURCES = sorted(path.relative_to(THEME) for suffix in ("js", "css")
@@ -54,5 +54,5 @@ def test_only_the_diff_pages_load_the_diff_stylesheet(built_site: Path) -> None:
                  if any(name.startswith("diff.") for name in own_stylesheets(page))}
     diff_pages = {str(page.relative_to(built_site))
                   for page in built_site.glob("**/diff/*/index.html")}
-    assert len(diff_pages) == 4, "two comparisons in each language on 2026-11-26"
+    assert len(diff_pages) == 4, f"two comparisons in each language as of {AS_OF}"
     assert with_diff == diff_pages
