@@ -70,6 +70,11 @@ class Facts:
             return None
         return str(value)
 
+    def known(self, key: str) -> str | None:
+        """The plain-text value at ``key``, or ``None`` while it is missing or a placeholder."""
+        value = self.raw(key)
+        return value if isinstance(value, str) and PLACEHOLDER_PREFIX not in value else None
+
     def line(self, key: str) -> int:
         return self.lines.get(tuple(key.split(".")), 1)
 

@@ -11,6 +11,7 @@ URL, ``changes/`` the history, ``diff/<old>..<new>/`` the difference between two
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Callable
@@ -53,6 +54,10 @@ def relative_url(target: str, base: str) -> str:
     if target.endswith("/") or not target:
         rel = rel.rstrip("/") + "/"
     return "./" if rel == "./" or rel == "/" else rel
+
+
+DIFF_TEMPLATE = "diff-page.html"
+"""The theme template of diff pages (``theme/diff-page.html``): it adds the diff stylesheet."""
 
 
 @dataclass(frozen=True)
@@ -118,11 +123,15 @@ class SiteContent:
     def home_page(self, lang: str) -> GeneratedPage:
         current = self.history.current
         assert current is not None, "validated by the plugin: some version is in effect"
-        return self._version_markdown(current, lang, f"{prefix(lang)}index.md")
+        _ = self._gettext[lang]
+        description = _("How we process your personal data: the privacy policy in effect from "
+                        "%(date)s, with every earlier version and what changed.") % {
+            "date": long_date(current.effective, lang)}
+        return self._version_markdown(current, lang, f"{prefix(lang)}index.md", description)
 
     def version_page(self, version: PolicyVersion, lang: str) -> GeneratedPage:
         src = f"{version_url(version.id, lang)}index.md"
-        return self._version_markdown(version, lang, src)
+        return self._version_markdown(version, lang, src, self._version_description(version, lang))
 
     def changes_page(self, lang: str) -> GeneratedPage:
         src = f"{prefix(lang)}changes/index.md"
@@ -133,7 +142,9 @@ class SiteContent:
         ])
         _ = self._gettext[lang]
         title = _("Change history")
-        return GeneratedPage(src, lang, _page_markdown(title, html))
+        description = _("Every version of the privacy policy, newest first: when each took "
+                        "effect, what changed, and a word-by-word comparison with the one before.")
+        return GeneratedPage(src, lang, _page_markdown(title, html, description=description))
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
         src = f"{diff_url(old.id, new.id, lang)}index.md"
@@ -142,9 +153,12 @@ class SiteContent:
         html = self._render("diff.html", lang, src, old=old, new=new, body=body,
                             status_old=self.history.status(old), status_new=self.history.status(new))
         _ = self._gettext[lang]
-        title = _("Changes from %(old)s to %(new)s") % {
-            "old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
-        return GeneratedPage(src, lang, _page_markdown(title, html))
+        dates = {"old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
+        title = _("Changes from %(old)s to %(new)s") % dates
+        description = _("What changed in the privacy policy from the version of %(old)s to the "
+                        "version of %(new)s, word by word and section by section.") % dates
+        return GeneratedPage(src, lang, _page_markdown(title, html, description=description,
+                                                       template=DIFF_TEMPLATE))
 
     def reader_text(self, version: PolicyVersion, lang: str) -> str:
         """The policy text as readers see it: facts filled in, the cookie table rendered."""
@@ -178,7 +192,7 @@ class SiteContent:
     # helpers ----------------------------------------------------------------------------------
 
     def _version_markdown(
-        self, version: PolicyVersion, lang: str, src: str
+        self, version: PolicyVersion, lang: str, src: str, description: str
     ) -> GeneratedPage:
         text = version.text(lang)
         status = self.history.status(version)
@@ -196,7 +210,18 @@ class SiteContent:
                               source_path=source_url(version.id, lang))
         title_line, rest = _split_title(self.reader_text(version, lang))
         markdown = "\n\n".join(part for part in (title_line, header, rest.strip("\n"), footer) if part)
-        return GeneratedPage(src, lang, _page_markdown(text.title, markdown))
+        return GeneratedPage(src, lang, _page_markdown(text.title, markdown, description=description))
+
+    def _version_description(self, version: PolicyVersion, lang: str) -> str:
+        """What search results show for a version's page: which version it is, then its summary."""
+        _ = self._gettext[lang]
+        lead = {
+            "current": _("The privacy policy in effect from %(date)s."),
+            "upcoming": _("The privacy policy that takes effect on %(date)s."),
+            "superseded": _("The privacy policy that was in effect from %(date)s and has since "
+                            "been replaced."),
+        }[self.history.status(version)] % {"date": long_date(version.effective, lang)}
+        return " ".join((lead, *version.text(lang).summary.split()))
 
     def _render(self, template: str, lang: str, src: str, **context: object) -> str:
         page_url = src[: -len("index.md")] if src.endswith("index.md") else src
@@ -250,9 +275,11 @@ def _split_title(body: str) -> tuple[str, str]:
     return "", body
 
 
-def _page_markdown(title: str, markdown: str) -> str:
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    return f'---\ntitle: "{quoted}"\n---\n\n{markdown}\n'
+def _page_markdown(title: str, markdown: str, **meta: str) -> str:
+    """A page with its front matter; each value JSON-quoted, which YAML reads back verbatim."""
+    front = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
+                    for key, value in {"title": title, **meta}.items())
+    return f"---\n{front}---\n\n{markdown}\n"
 
 
 def _environment(lang: str, translations: object) -> jinja2.Environment:

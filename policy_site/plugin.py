@@ -56,6 +56,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 "and the previously built site is untouched"
             ) from None
         self.content = SiteContent(sources, as_of)
+        # The public address, once policy.yml knows it, makes canonical links and the sitemap.
+        config.site_url = config.site_url or self.content.facts.known("site.url")
         self._report(as_of, sources.versions)
         self._refuse_unfinished(config)
         return config
@@ -91,6 +93,10 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         are set for each page as it is rendered (pages render one at a time).
         """
         assert self.content is not None
+        if not page.meta.get("description"):
+            log.warning(f"{page.file.abs_src_path or page.file.src_uri}: no 'description' in the "
+                        "front matter: write a sentence that says what the page is for, in its "
+                        "language (search results show it)")
         lang = language_of(page.file.src_uri)
         context["nav"] = self.navigations[lang]
         context["ps_lang"] = lang
@@ -107,12 +113,20 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def on_template_context(
         self, context: dict[str, Any], template_name: str, config: MkDocsConfig
     ) -> dict[str, Any]:
-        """The 404 page is a theme template, not a page: give it the default language's banner."""
+        """The 404 page is a theme template, not a page: give it the default language's banner.
+
+        The sitemap gets, for every page to be indexed, its address in each language: that is
+        where the site states its hreflang alternates (see ``theme/main.html``).
+        """
         assert self.content is not None
         if template_name == "404.html":
             context["ps_lang"] = LANGUAGES[0]
             context["ps_consent_config"] = self.content.banner_config(LANGUAGES[0],
                                                                       self.config.reprompt_days)
+        if template_name == "sitemap.xml":
+            context["ps_sitemap"] = [
+                (file.page, _alternates(self.files, file.src_uri))
+                for file in self.files.documentation_pages() if _in_sitemap(file.page)]
         return context
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -174,6 +188,23 @@ def _language_of_item(item: Any) -> str:
         return _language_of_item(item.children[0]) if item.children else LANGUAGES[0]
     file = getattr(item, "file", None)
     return language_of(file.src_uri) if file is not None else LANGUAGES[0]
+
+
+def _in_sitemap(page: Page | None) -> bool:
+    """A page has a public address (once ``site.url`` is known) and does not opt out of search
+    engines' indexes with ``robots: noindex`` in its front matter."""
+    return page is not None and page.canonical_url is not None and (
+        "noindex" not in str(page.meta.get("robots", "")))
+
+
+def _alternates(files: Files, src_uri: str) -> list[tuple[str, str]]:
+    """``(language, absolute URL)`` of the page in every language it exists in."""
+    found = []
+    for lang in LANGUAGES:
+        file = files.get_file_from_path(counterpart(src_uri, lang))
+        if file is not None and file.page is not None and _in_sitemap(file.page):
+            found.append((lang, file.page.canonical_url))
+    return found
 
 
 def _url_of(files: Files, src_uri: str) -> str | None:

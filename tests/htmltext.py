@@ -68,3 +68,21 @@ def attributes(html: str) -> list[tuple[str, str, str]]:
 def ascii_words(text: str) -> list[str]:
     """Split on ASCII whitespace only, so U+00A0 stays inside words as the seed has it."""
     return [word for word in re.split(r"[ \t\n\r\f\v]+", text) if word]
+
+
+class _Elements(HTMLParser):
+    def __init__(self, tag: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tag = tag
+        self.found: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == self.tag:
+            self.found.append({name: value or "" for name, value in attrs})
+
+
+def elements(html: str, tag: str) -> list[dict[str, str]]:
+    """The attributes of every ``tag`` element in a document, in order."""
+    parser = _Elements(tag)
+    parser.feed(html)
+    return parser.found

@@ -405,6 +405,22 @@ def test_a_link_to_cookie_settings_from_another_page_opens_them(page, server: Co
     assert page.locator("#ps-consent-media").is_checked()
 
 
+@pytest.mark.parametrize(("lang", "heading"), [("sv", "Cookieinställningar"), ("en", "Cookie settings")])
+def test_the_consent_logs_change_button_opens_the_settings_on_the_cookie_settings_page(
+    browser, server: ConsentServer, lang: str, heading: str
+) -> None:
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(server.url + HOME_PATH[lang] + "consent-log")
+        page.locator("[data-ps-open-settings]").click()
+        page.wait_for_url(f"**/{HOME_PATH[lang]}cookie-settings/#cookie-settings")
+        assert page.locator("#ps-consent-settings").is_visible() == javascript
+        # The link's target exists, so without JavaScript it lands on the page's heading.
+        assert page.locator("h1:target").inner_text().startswith(heading)
+        context.close()
+
+
 # Script API, media, print -----------------------------------------------------------------------
 
 def test_the_script_api_reads_the_choice_opens_the_settings_and_announces_changes(

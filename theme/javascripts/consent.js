@@ -223,7 +223,7 @@
     choose([], "gpc");
     d.getElementById("ps-consent-gpc").hidden = false;
   }
-  // Other pages (the consent log) link to /#cookie-settings to open the settings here.
+  // Pages without the banner (the consent log) link to /cookie-settings/#cookie-settings.
   if (location.hash === "#cookie-settings") show(true);
   else if (!state || gpc) show(false);
 })();
