@@ -175,3 +175,15 @@ def test_while_the_public_address_is_a_placeholder_no_page_claims_one(built_site
     assert "Sitemap:" not in (built_site / "robots.txt").read_text(encoding="utf-8")
     for page in html_pages(built_site):
         assert links(page, "canonical") == [], page
+
+
+def test_a_title_names_the_site_once(built_site: Path) -> None:
+    def title(relative: str) -> str:
+        text = (built_site / relative).read_text(encoding="utf-8")
+        return text.split("<title>", 1)[1].split("</title>", 1)[0].strip()
+
+    assert title("index.html") == "Integritetspolicy"
+    assert title("en/index.html") == "Privacy policy"
+    assert title("changes/index.html") == "Ändringshistorik - Integritetspolicy"
+    for relative in ("index.html", "en/index.html", "changes/index.html", "about/index.html"):
+        assert title(relative).count("Integritetspolicy") + title(relative).count("Privacy policy") == 1

@@ -135,7 +135,13 @@ def test_the_page_links_back_to_the_policy_and_the_other_language(browser_with_c
     assert page.find("a", href="/en/")
     assert page.find("a", href=f"/en/versions/{CURRENT}/")
     assert page.find("a", href="/consent-log", hreflang="sv")
-    assert page.find("link", rel="alternate", hreflang="sv")
+
+
+def test_the_personal_page_is_kept_out_of_search_engines_and_announces_no_alternates(browser_with_choices):
+    """A visitor's own log is noindex; hreflang alternates belong to indexed pages only."""
+    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    assert page.find("meta", name="robots", content="noindex")
+    assert not page.find("link", rel="alternate")
 
 
 def test_the_change_button_leads_to_the_cookie_settings_open_or_explained_without_javascript(
