@@ -10,9 +10,11 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from site_testing import REPO
 
 from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.merkle import (
@@ -193,3 +195,19 @@ def test_a_receipt_missing_a_field_or_not_an_object_is_refused(signer: Signer, r
         verify_receipt({k: v for k, v in receipt.items() if k != "signature"}, signer.verifier)
     with pytest.raises(ReceiptInvalid, match="a JSON object"):
         verify_receipt([receipt], signer.verifier)
+
+
+# The README's examples
+
+def test_the_readmes_example_receipt_and_checkpoint_verify_with_its_example_key() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Verifiable log: formats"):readme.index("### Retention")]
+    vkey = re.search(r"signed by\s+`([^`]+)`", section)[1]
+    checkpoint = re.search(r"```text\n(consent\.example\.se/log\n1\n.*?\n)```", section, re.S)[1]
+    receipt = json.loads(re.search(r"```text\n(\{.*?)```", section, re.S)[1])
+    verified = verify_receipt({**receipt, "proof": {"leaf_index": 0, "tree_size": 1, "hashes": []},
+                               "checkpoint": checkpoint}, vkey)
+    assert verified.checkpoint is not None
+    assert verified.checkpoint.root == leaf_hash(bytes.fromhex(receipt["hash"]))
+    assert receipt["hash"] in readme[:readme.index("### Verifiable log: formats")], \
+        "the example is the README's example record"
