@@ -11,6 +11,11 @@ Modules:
 ``versions``   the version model and the rule deciding which version is in effect on a day
 ``manifest``   ``versions.json``: its JSON Schema, its writer and its reader
 ``chain``      the consent log's hash chain and its verification
+``merkle``     the log's RFC 9162 Merkle tree: hashing, proofs, verification, the sequencer's frontier
+``tiles``      where the tree's hashes are stored: C2SP tlog-tiles, and proofs read from them
+``note``       C2SP signed notes with Ed25519: keys, signing, verifying
+``checkpoint`` the log's signed tree heads (C2SP tlog-checkpoint)
+``receipt``    the log's signed promise to include a record, and its offline verification
 ``catalogs``   gettext catalogs compiled in memory from their ``.po`` files
 ``errors``     the root of every error raised here
 """
