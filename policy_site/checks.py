@@ -11,13 +11,13 @@ Pure: no MkDocs or click import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from policy_core.languages import LANGUAGES
 from policy_core.versions import History, PolicyVersion, VersionText
 from policy_site import art13
-from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, substitute
+from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, fact_keys, substitute
 from policy_site.sources import Problem
 
 SUMMARY_PLACEHOLDER = f"{PLACEHOLDER_PREFIX}: describe what changed in this version"
@@ -33,18 +33,38 @@ def unfinished_summaries(versions: Iterable[PolicyVersion]) -> list[Problem]:
             if PLACEHOLDER_PREFIX in version.text(lang).summary]
 
 
-def unfilled_facts(facts: Facts, upcoming: Sequence[PolicyVersion]) -> list[Problem]:
-    """Facts still marked PLACEHOLDER, once a version that would name them is announced.
+def unfilled_facts(facts: Facts, history: History[PolicyVersion]) -> list[Problem]:
+    """Facts still marked PLACEHOLDER that an announced version would show, or the site itself
+    uses (those no version names, such as ``site.url``).
 
-    While nothing is upcoming they are only listed (the build does so): the text in effect
-    already says what it says.
+    While nothing is upcoming they are only listed (the build does so), and so are those only
+    versions in effect name: those texts already say what they say. A placeholder a version in
+    effect names stays as it is (the lock holds it), so when an upcoming version names it too,
+    the message says to give the filled-in value a key of its own.
     """
+    upcoming = history.upcoming
     if not upcoming:
         return []
     names = ", ".join(version.id for version in upcoming)
-    return [Problem(facts.path, placeholder.line, f"placeholder {placeholder.key} = "
-                    f"{placeholder.value!r} must be filled in before {names} takes effect")
-            for placeholder in facts.placeholders()]
+    in_effect = [version for version in history if history.has_taken_effect(version)]
+    problems = []
+    for placeholder in facts.placeholders():
+        key = placeholder.key
+        named_by_upcoming = any(_names(version, key) for version in upcoming)
+        shown_by = [version.id for version in in_effect if _names(version, key)]
+        if not named_by_upcoming and shown_by:
+            continue
+        message = f"placeholder {key} = {placeholder.value!r} must be filled in before {names} takes effect"
+        if shown_by:
+            message += (f"; {', '.join(shown_by)}, in effect, shows it as it is, so give the "
+                        f"filled-in value a new key in {facts.path} and refer to that from {names}")
+        problems.append(Problem(facts.path, placeholder.line, message))
+    return problems
+
+
+def _names(version: PolicyVersion, key: str) -> bool:
+    """Whether any language of ``version`` refers to the fact ``key``."""
+    return any(key in fact_keys(version.text(lang).body) for lang in LANGUAGES)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from policy_core.errors import CoreError
 from policy_core.languages import LANGUAGES
+from policy_core.manifest import ShownText
 from policy_core.versions import CHANGE_TYPES, published_history
 from policy_site import checks, diff, drafts, lock
 from policy_site.as_of import AsOfError
@@ -24,6 +25,7 @@ from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
 from policy_site.pages import SiteContent
 from policy_site.project import Project, ProjectNotFound
+from policy_site.sources import PolicySources
 
 EXIT_PROBLEMS = 1
 EXIT_MISUSE = 2
@@ -94,7 +96,7 @@ def new(project: Project, effective: datetime, published: datetime | None, chang
     if published_day > effective_day:
         raise click.UsageError(f"--published {published_day} is after --effective {effective_day}")
     folder = drafts.start_version(project.sources_dir, latest, effective_day, published_day, change_type)
-    lock.lock_in_effect(project.sources_dir, sources.versions, as_of)
+    lock.lock_in_effect(project.sources_dir, sources, as_of, _shown_text(sources))
     click.echo(f"Created {project.show(folder)}/ from version {latest.id if latest else '-'}.")
     click.echo("Next: write `summary` in each language, edit the text, then run "
                "`policy-site preview` and `policy-site check`.")
@@ -103,13 +105,15 @@ def new(project: Project, effective: datetime, published: datetime | None, chang
 @main.command(name="lock", epilog=EXIT_CODES)
 @pass_project
 def lock_command(project: Project) -> None:
-    """Record the hashes of every version now in effect in versions.lock.
+    """Record what every version now in effect shows in versions.lock.
 
-    Run it when a version takes effect (the site's daily build is a good moment) and commit the
-    lock file. Existing entries are never rewritten: `check` reports a changed version instead.
+    For each version: the hashes of its files, of every fact from policy.yml it names (per
+    language) and of the text a visitor is shown. Run it when a version takes effect (the site's
+    daily build is a good moment) and commit the lock file. Existing entries are never
+    rewritten: `check` reports a changed version instead.
     """
     sources = project.load()
-    added = lock.lock_in_effect(project.sources_dir, sources.versions, project.as_of)
+    added = lock.lock_in_effect(project.sources_dir, sources, project.as_of, _shown_text(sources))
     click.echo(f"{project.show(project.sources_dir / lock.LOCK_FILE)}: "
                + (f"locked {', '.join(added)}" if added else "already up to date"))
 
@@ -123,7 +127,8 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
 
     \b
     - everything `mkdocs build --strict` validates (front matter, dates, ids, inventory, links);
-    - history is immutable: versions in effect match versions.lock;
+    - history is immutable: versions in effect show what versions.lock recorded (their files,
+      the facts from policy.yml they name, the text shown);
     - translations stay aligned: the same sections, in the same order, in every language;
     - GDPR Art. 13: each required item, per version and language. Missing items are errors for
       versions not yet in effect, information for versions already in effect;
@@ -137,11 +142,12 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
         click.echo(f"version {version.id} is left out until it is published on {version.published}: "
                    f"check it as of then with POLICY_AS_OF={version.published}")
     current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
-    errors = lock.verify_lock(project.sources_dir, current_lock, sources.versions, as_of, project.show)
+    errors = lock.verify_lock(project.sources_dir, current_lock, sources, as_of, _shown_text(sources),
+                              project.show)
     results = checks.art13_results(sources.facts, history)
     _print_art13(results, verbose)
     errors += [problem for result in results for problem in result.problems]
-    errors += checks.unfilled_facts(sources.facts, history.upcoming)
+    errors += checks.unfilled_facts(sources.facts, history)
     errors += checks.unfinished_summaries(history)
     for problem in errors:
         click.echo(str(problem), err=True)
@@ -170,13 +176,12 @@ def diff_command(project: Project, old: str, new: str, lang: str, output: str,
     are shown as [-words-] and added ones as {+words+}.
     """
     sources = project.load()
-    content = SiteContent(sources, date.max)
+    shown = _shown_text(sources)
     versions = {v.id: v for v in sources.versions}
     for version_id in (old, new):
         if version_id not in versions:
             raise click.UsageError(f"no version {version_id}; versions: {', '.join(sorted(versions))}")
-    comparison = diff.diff_documents(content.reader_text(versions[old], lang),
-                                     content.reader_text(versions[new], lang))
+    comparison = diff.diff_documents(shown(versions[old], lang), shown(versions[new], lang))
     gettext = load_translations(lang).gettext
     if output == "html":
         click.echo(_html_document(project, lang, f"{old}..{new}", diff.render_html(comparison, gettext)))
@@ -241,6 +246,11 @@ def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:
                 click.echo(f"  ok      Art. {item.article} {item.title[lang]}: {text.path}:{finding.line}")
             elif not finding.present and not result.upcoming:
                 click.echo(f"  missing Art. {item.article} {item.title[lang]}")
+
+
+def _shown_text(sources: PolicySources) -> ShownText:
+    """The text a visitor of a version's page is shown, exactly as the site renders it."""
+    return SiteContent(sources, date.max).reader_text
 
 
 def _strict_build(project: Project) -> bool:

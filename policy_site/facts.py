@@ -101,6 +101,11 @@ def references(body: str) -> list[tuple[int, str]]:
     return found
 
 
+def fact_keys(body: str) -> list[str]:
+    """The facts of ``policy.yml`` a text names, sorted, each once (the cookie table is no fact)."""
+    return sorted({key for _, key in references(body) if key != COOKIE_TABLE_KEY})
+
+
 def substitute(body: str, resolve: Callable[[str], str]) -> str:
     """Replace every ``{{ key }}`` with ``resolve(key)``; validation made sure each resolves."""
     return REFERENCE.sub(lambda m: resolve(m.group(1)), body)

@@ -9,12 +9,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_testing import CHROMIUM, CHROMIUM_ARGS, REPO, copy_project, mkdocs_build
+from click.testing import CliRunner
+from site_testing import AS_OF, CHROMIUM, CHROMIUM_ARGS, REPO, copy_project, mkdocs_build
+
+from policy_site.cli import main
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+@pytest.fixture
+def run(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the ``policy-site`` command in-process (click's runner) on a copy of the project,
+    as of ``AS_OF``."""
+    monkeypatch.setenv("POLICY_AS_OF", AS_OF)
+    monkeypatch.chdir(project)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from policy_site import lock
+from policy_site.pages import SiteContent
+from policy_site.sources import load_sources
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-12-01"
@@ -40,6 +45,21 @@ def copy_project(target: Path) -> Path:
         else:
             shutil.copy2(source, target / part)
     return target
+
+
+def complete_project(project: Path, as_of: str = AS_OF) -> None:
+    """Fill in every placeholder fact, as if the facts had been known before any version took
+    effect: ``policy.yml`` without ``PLACEHOLDER`` and the lock recording that.
+
+    (In the real project a fact a version in effect shows never changes; see ``versions.lock``.)
+    """
+    policy = project / "policy_src" / "policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
+                      encoding="utf-8")
+    (project / "policy_src" / lock.LOCK_FILE).unlink()
+    sources = load_sources(project / "policy_src")
+    lock.lock_in_effect(project / "policy_src", sources, date.fromisoformat(as_of),
+                        SiteContent(sources, date.max).reader_text)
 
 
 def mkdocs_build(project: Path, site: Path, as_of: str = AS_OF, epoch: str = SOURCE_DATE_EPOCH,

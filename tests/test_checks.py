@@ -11,7 +11,12 @@ import pytest
 from site_testing import REPO
 
 from policy_core.versions import History, PolicyVersion, published_history
-from policy_site.checks import SUMMARY_PLACEHOLDER, art13_results, unfilled_facts, unfinished_summaries
+from policy_site.checks import (
+    SUMMARY_PLACEHOLDER,
+    art13_results,
+    unfilled_facts,
+    unfinished_summaries,
+)
 from policy_site.sources import PolicySources, Problem, load_sources
 
 
@@ -47,10 +52,32 @@ def test_an_unwritten_summary_is_a_problem_in_each_text_that_has_one(sources: Po
 def test_placeholder_facts_are_problems_once_a_version_is_announced(sources: PolicySources) -> None:
     placeholders = sources.facts.placeholders()
     assert placeholders, "the shipped policy.yml still has placeholders"
-    assert unfilled_facts(sources.facts, []) == []
-    problems = unfilled_facts(sources.facts, [version(sources, "2027-01-01")])
+    in_effect = [version(sources, "2018-05-25"), version(sources, "2026-11-01")]
+    assert unfilled_facts(sources.facts, History(in_effect, date(2026, 11, 26))) == []
+    history, _ = published_history(sources.versions, date(2026, 12, 1))
+    problems = unfilled_facts(sources.facts, history)
     assert [(p.path, p.line) for p in problems] == [("policy_src/policy.yml", p.line) for p in placeholders]
-    assert all(p.message.endswith("must be filled in before 2027-01-01 takes effect") for p in problems)
+    messages = {placeholder.key: problem.message for placeholder, problem in zip(placeholders, problems,
+                                                                                 strict=True)}
+    assert messages["transfers.hosting"].endswith("must be filled in before 2027-01-01 takes effect")
+    assert messages["controller.name"].endswith(
+        "must be filled in before 2027-01-01 takes effect; 2026-11-01, in effect, shows it as it is, "
+        "so give the filled-in value a new key in policy_src/policy.yml and refer to that from 2027-01-01")
+
+
+def without_fact(version: PolicyVersion, key: str) -> PolicyVersion:
+    """``version`` with ``{{ key }}`` written out literally in every language."""
+    reference = "{{ " + key + " }}"
+    return replace(version, texts={lang: replace(text, body=text.body.replace(reference, "…"))
+                                   for lang, text in version.texts.items()})
+
+
+def test_a_placeholder_only_versions_in_effect_name_is_theirs_to_keep(sources: PolicySources) -> None:
+    current = version(sources, "2026-11-01")
+    upcoming = without_fact(version(sources, "2027-01-01"), "controller.phone")
+    problems = unfilled_facts(sources.facts, History([current, upcoming], date(2026, 12, 1)))
+    assert "controller.phone" not in " ".join(p.message for p in problems)
+    assert "placeholder controller.name" in " ".join(p.message for p in problems)
 
 
 def test_missing_art13_items_are_problems_only_before_the_version_takes_effect(

@@ -10,26 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from site_testing import AS_OF, mkdocs_build
+from site_testing import AS_OF, complete_project, mkdocs_build
 
 from policy_site import art13
-from policy_site.cli import main
 from policy_site.sources import load_sources
 
 UPCOMING = "versions/2027-01-01"
-
-
-@pytest.fixture
-def run(project: Path, monkeypatch: pytest.MonkeyPatch):
-    """Invoke the CLI in-process (click's runner) on a copy of the project."""
-    monkeypatch.setenv("POLICY_AS_OF", AS_OF)
-    monkeypatch.chdir(project)
-
-    def invoke(*args: str):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def run_process(project: Path, *args: str, env: dict[str, str] | None = None
@@ -107,7 +93,8 @@ def test_new_refuses_a_date_that_is_not_in_the_future(run, project: Path) -> Non
 
 def test_new_and_lock_keep_the_lock_file_current(run, project: Path, monkeypatch) -> None:
     lock_path = project / "policy_src/versions.lock"
-    (project / "policy_src/versions.lock").write_text('{"2018-05-25": {}}\n')
+    first_only = {"2018-05-25": json.loads(lock_path.read_text())["2018-05-25"]}
+    lock_path.write_text(json.dumps(first_only))
     assert run("new", "--effective", "2027-06-01").exit_code == 0
     assert set(json.loads(lock_path.read_text())) == {"2018-05-25", "2026-11-01"}
     monkeypatch.setenv("POLICY_AS_OF", "2027-01-02")
@@ -193,9 +180,7 @@ def test_check_treats_placeholders_as_errors_before_an_upcoming_version(run, pro
 
 
 def test_check_passes_on_a_complete_project(project: Path) -> None:
-    policy = project / "policy_src/policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
-                      encoding="utf-8")
+    complete_project(project)
     result = run_process(project, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "check: all good" in result.stdout
@@ -455,13 +440,6 @@ def test_the_auditors_command_needs_no_project(export: Path, built_site: Path, t
 
 # --- one set of rules for check and build -------------------------------------------------------
 
-def complete(project: Path) -> None:
-    """Fill in every placeholder fact, as the editors will before 2027-01-01."""
-    policy = project / "policy_src/policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
-                      encoding="utf-8")
-
-
 def start_a_version_published_later(project: Path) -> None:
     """2027-06-01, made public on 2027-05-01, its summary not yet written."""
     result = run_process(project, "new", "--effective", "2027-06-01", "--published", "2027-05-01")
@@ -471,7 +449,7 @@ def start_a_version_published_later(project: Path) -> None:
 def test_a_version_published_in_the_future_is_left_out_by_check_as_by_the_build(
     project: Path, tmp_path: Path
 ) -> None:
-    complete(project)
+    complete_project(project)
     start_a_version_published_later(project)
     built = mkdocs_build(project, tmp_path / "site")
     assert built.returncode == 0, built.output
@@ -486,7 +464,7 @@ def test_a_version_published_in_the_future_is_left_out_by_check_as_by_the_build(
 def test_once_published_the_unfinished_version_is_refused_by_check_as_by_the_build(
     project: Path, tmp_path: Path
 ) -> None:
-    complete(project)
+    complete_project(project)
     start_a_version_published_later(project)
     built = mkdocs_build(project, tmp_path / "site", as_of="2027-05-01")
     assert built.returncode != 0
