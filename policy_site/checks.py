@@ -1,7 +1,8 @@
 """The rules deciding whether the sources may be published, shared by the build and the commands.
 
-The build refuses what must never be published (a summary still a placeholder); ``policy-site
-check`` applies that rule too and adds those an editor wants met before a version takes effect
+The build refuses what must never be published (a summary still a placeholder) and marks, or
+for publishing refuses, a site that still shows placeholder facts; ``policy-site check``
+applies the first rule too and adds those an editor wants met before a version takes effect
 (every GDPR Art. 13 item present, no fact left a placeholder); ``policy-site lock`` refuses to
 lock an unfinished version. Each rule is written here once and returns problems: the caller
 decides whether they stop a build, fail a check or are only shown.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from policy_core.languages import LANGUAGES
 from policy_core.versions import History, PolicyVersion, VersionText
 from policy_site import art13
-from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, fact_keys, substitute
+from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, Placeholder, fact_keys, substitute
 from policy_site.sources import Problem
 
 SUMMARY_PLACEHOLDER = f"{PLACEHOLDER_PREFIX}: describe what changed in this version"
@@ -60,6 +61,29 @@ def unfilled_facts(facts: Facts, history: History[PolicyVersion]) -> list[Proble
                         f"filled-in value a new key in {facts.path} and refer to that from {names}")
         problems.append(Problem(facts.path, placeholder.line, message))
     return problems
+
+
+def draft_placeholders(facts: Facts, history: History[PolicyVersion],
+                       unpublished: Iterable[PolicyVersion] = ()) -> list[Placeholder]:
+    """The placeholders a build of ``history`` puts before visitors, in file order.
+
+    Those a version shown as current or upcoming names, and those no version names (the site's
+    own, such as ``site.url``). Not those only superseded versions name: their texts are history
+    and show what they showed; nor those only versions not yet published name.
+    """
+    shown = [v for v in history if history.status(v) != "superseded"]
+    every = [*history, *unpublished]
+    return [placeholder for placeholder in facts.placeholders()
+            if any(_names(v, placeholder.key) for v in shown)
+            or not any(_names(v, placeholder.key) for v in every)]
+
+
+def unpublishable_facts(facts: Facts, history: History[PolicyVersion],
+                        unpublished: Iterable[PolicyVersion] = ()) -> list[Problem]:
+    """The draft placeholders as problems, for a build to publish, which refuses them."""
+    return [Problem(facts.path, placeholder.line, f"{placeholder.key} is still a placeholder "
+                    f"({placeholder.value!r}): fill it in before publishing the site")
+            for placeholder in draft_placeholders(facts, history, unpublished)]
 
 
 def _names(version: PolicyVersion, key: str) -> bool:

@@ -7,12 +7,16 @@
           sources: policy_src      # folder with policy.yml and versions/
           as_of: 2027-01-01        # optional; default: $POLICY_AS_OF, else today
           reprompt_days: 365       # the banner asks again after this many days
+          publish: true            # optional; refuse placeholders instead of marking a draft
 
 Without ``as_of`` the date comes from :func:`policy_site.as_of.resolve_as_of`, which reads
 ``$POLICY_AS_OF``. ``as_of: !ENV [SOME_VARIABLE, null]`` works too, for a date kept in another
 variable, but MkDocs' YAML reader stops with a traceback when that variable holds an impossible
 day (``2026-02-30``) before any plugin can say so; the rule's own reading of ``POLICY_AS_OF``
 reports it as a message, which is why the shipped ``mkdocs.yml`` leaves ``as_of`` out.
+
+``publish`` defaults to false: the build is a draft unless it or ``$POLICY_PUBLISH`` says
+otherwise (:func:`policy_site.publish.resolve_publish`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class PolicySiteConfig(base.Config):
     sources = c.Type(str, default="policy_src")
     as_of = c.Optional(Day())
     reprompt_days = c.Type(int, default=365)
+    publish = c.Type(bool, default=False)
 
     def post_validation(self) -> None:
         if self.reprompt_days < 1:

@@ -20,9 +20,10 @@ from mkdocs.structure.pages import Page
 
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_site.as_of import AsOfError, resolve_as_of
-from policy_site.checks import unfinished_summaries
+from policy_site.checks import unfinished_summaries, unpublishable_facts
 from policy_site.config import PolicySiteConfig
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
+from policy_site.publish import PublishModeError, resolve_publish
 from policy_site.sources import SourceError, load_sources
 
 log = get_plugin_logger(__name__)
@@ -31,6 +32,7 @@ log = get_plugin_logger(__name__)
 class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def __init__(self) -> None:
         self.serving = False
+        self.publish = False
         self.content: SiteContent | None = None
         self.sources_dir: Path | None = None
         self.navigations: dict[str, Navigation] = {}
@@ -43,7 +45,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
             as_of = resolve_as_of(self.config.as_of)
-        except AsOfError as error:
+            self.publish = resolve_publish(self.config.publish)
+        except (AsOfError, PublishModeError) as error:
             raise PluginError(str(error)) from None
         self.sources_dir = Path(config.config_file_path).parent / self.config.sources
         try:
@@ -139,7 +142,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         """Checked before MkDocs cleans the output folder, so a refusal loses nothing.
 
         A hand-written page must not shadow a generated one, and a summary still marked
-        PLACEHOLDER (as ``policy-site new`` leaves it) may be previewed but never published.
+        PLACEHOLDER (as ``policy-site new`` leaves it) may be previewed but never published. A
+        build for publishing also refuses every placeholder fact a draft would mark.
         """
         assert self.content is not None
         problems = [f"{config.docs_dir}/{page.src_uri}: would replace a generated page: rename "
@@ -147,6 +151,9 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                     if (Path(config.docs_dir) / page.src_uri).exists()]
         if not self.serving:
             problems += [str(problem) for problem in unfinished_summaries(self.content.history)]
+        if self.publish:
+            problems += [str(problem) for problem in unpublishable_facts(
+                self.content.facts, self.content.history, self.content.unpublished)]
         for problem in problems:
             log.error(problem)
         if problems:

@@ -14,8 +14,10 @@ from policy_core.versions import History, PolicyVersion, published_history
 from policy_site.checks import (
     SUMMARY_PLACEHOLDER,
     art13_results,
+    draft_placeholders,
     unfilled_facts,
     unfinished_summaries,
+    unpublishable_facts,
 )
 from policy_site.sources import PolicySources, Problem, load_sources
 
@@ -78,6 +80,33 @@ def test_a_placeholder_only_versions_in_effect_name_is_theirs_to_keep(sources: P
     problems = unfilled_facts(sources.facts, History([current, upcoming], date(2026, 12, 1)))
     assert "controller.phone" not in " ".join(p.message for p in problems)
     assert "placeholder controller.name" in " ".join(p.message for p in problems)
+
+
+def test_a_draft_is_marked_for_the_placeholders_of_what_it_shows_and_of_the_site(
+    sources: PolicySources
+) -> None:
+    current, upcoming = version(sources, "2026-11-01"), version(sources, "2027-01-01")
+    keys = [p.key for p in draft_placeholders(sources.facts, History([current, upcoming], date(2026, 12, 1)))]
+    assert keys == [p.key for p in sources.facts.placeholders()]
+    assert {"controller.name", "transfers.hosting", "site.url"} <= set(keys)
+
+    later = without_fact(upcoming, "controller.phone")
+    as_superseded = draft_placeholders(sources.facts, History([current, later], date(2027, 1, 2)))
+    assert "controller.phone" not in [p.key for p in as_superseded], \
+        "only the superseded 2026-11-01 names it: its text is history"
+    assert "controller.name" in [p.key for p in as_superseded]
+
+    unpublished = draft_placeholders(sources.facts, History([without_fact(current, "controller.phone")],
+                                                            date(2026, 12, 1)), unpublished=[upcoming])
+    assert "controller.phone" not in [p.key for p in unpublished], "named only by an unpublished version"
+    assert "site.url" in [p.key for p in unpublished], "named by no version: the site's own"
+
+
+def test_a_build_for_publishing_refuses_each_draft_placeholder_at_its_line(sources: PolicySources) -> None:
+    history = History([version(sources, "2026-11-01")], date(2026, 12, 1))
+    assert [str(p) for p in unpublishable_facts(sources.facts, history)] == [
+        f"policy_src/policy.yml:{p.line}: {p.key} is still a placeholder ({p.value!r}): fill it in "
+        "before publishing the site" for p in draft_placeholders(sources.facts, history)]
 
 
 def test_missing_art13_items_are_problems_only_before_the_version_takes_effect(
