@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import jinja2
@@ -27,6 +28,7 @@ from policy_core.urls import diff_url, prefix, shown_text_url, source_url, versi
 from policy_core.versions import Inventory, PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
+from policy_site.checks import draft_placeholders
 from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
 from policy_site.i18n import load_translations, long_date
 from policy_site.sources import PolicySources
@@ -113,6 +115,23 @@ class SiteContent:
 
     def banner_config(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> dict[str, Any] | None:
         return banner.banner_config(self.history, lang, self._gettext[lang], version_url, reprompt_days)
+
+    def draft_notice(self, lang: str) -> dict[str, Any] | None:
+        """What every page of a draft says at its top: the facts still to fill in, by key.
+
+        ``None`` once no placeholder would reach a visitor (:func:`checks.draft_placeholders`).
+        """
+        if not self._draft_keys:
+            return None
+        _ = self._gettext[lang]
+        return {"lang": lang, "title": _("Draft – details missing"),
+                "text": _("This site is a draft: these details are not filled in yet:"),
+                "missing": self._draft_keys}
+
+    @cached_property
+    def _draft_keys(self) -> list[str]:
+        return [placeholder.key for placeholder
+                in draft_placeholders(self.facts, self.history, self.unpublished)]
 
     def site_name(self, lang: str) -> str:
         _ = self._gettext[lang]

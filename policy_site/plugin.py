@@ -104,6 +104,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         context["nav"] = self.navigations[lang]
         context["ps_lang"] = lang
         context["ps_consent_config"] = self.content.banner_config(lang, self.config.reprompt_days)
+        context["ps_draft"] = self.content.draft_notice(lang)
         config.theme["language"] = lang
         config["site_name"] = self.content.site_name(lang)
         config.extra["alternate"] = [
@@ -126,6 +127,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             context["ps_lang"] = LANGUAGES[0]
             context["ps_consent_config"] = self.content.banner_config(LANGUAGES[0],
                                                                       self.config.reprompt_days)
+            context["ps_draft"] = self.content.draft_notice(LANGUAGES[0])
         if template_name == "sitemap.xml":
             context["ps_sitemap"] = [
                 (file.page, _alternates(self.files, file.src_uri))
