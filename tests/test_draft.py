@@ -15,6 +15,8 @@ import yaml
 from htmltext import elements
 from site_testing import AXE, PAGE_TYPES, REPO, complete_project, mkdocs_build, tree_digest
 
+from policy_site.publish import resolve_publish
+
 NOTICE = {"sv": "Utkast – uppgifter saknas", "en": "Draft – details missing"}
 PREFIXES = {"sv": "", "en": "en/"}
 
@@ -175,3 +177,11 @@ def test_without_placeholders_the_build_to_publish_succeeds_and_no_page_has_a_no
         html = path.read_text(encoding="utf-8")
         assert notice_of(html) is None, path
         assert not [e for e in elements(html, "aside") if "md-banner" in e.get("class", "")], path
+
+
+def test_either_the_option_or_the_environment_asks_for_a_build_to_publish() -> None:
+    assert resolve_publish(False, {}) is False
+    assert resolve_publish(False, {"POLICY_PUBLISH": "0"}) is False
+    assert resolve_publish(False, {"POLICY_PUBLISH": "1"}) is True
+    assert resolve_publish(True, {}) is True
+    assert resolve_publish(True, {"POLICY_PUBLISH": "0"}) is True, "the project insists"
