@@ -14,8 +14,12 @@ import threading
 from pathlib import Path
 
 from policy_core.manifest import Manifest, ManifestError, parse
+from policy_core.urls import DRAFT_NOTICE_FILE
 
 from .errors import ConsentServiceError
+
+SITE_STYLESHEET = "stylesheets/policy.min.css"
+"""The site's own additions to Material (the draft notice among them), loaded after Material's."""
 
 
 class SiteNotBuilt(ConsentServiceError):
@@ -23,7 +27,7 @@ class SiteNotBuilt(ConsentServiceError):
 
 
 class SiteDirectory:
-    """The built site on disk: its manifest and stylesheets, reloaded when rebuilt.
+    """The built site on disk: its manifest, stylesheets and draft notice, reloaded when rebuilt.
 
     ``versions.json`` is re-read whenever its modification time or size changes, so
     a site rebuilt under a running service takes effect without a restart.
@@ -35,6 +39,7 @@ class SiteDirectory:
         self._stamp: tuple[int, int] | None = None
         self._manifest: Manifest | None = None
         self._stylesheets: tuple[str, ...] = ()
+        self._draft: dict[str, dict] = {}
 
     @property
     def versions_file(self) -> Path:
@@ -54,16 +59,37 @@ class SiteDirectory:
             if stamp != self._stamp or self._manifest is None:
                 self._manifest = self._load()
                 self._stylesheets = self._find_stylesheets()
+                self._draft = self._load_draft()
                 self._stamp = stamp
             return self._manifest
 
     def stylesheets(self) -> tuple[str, ...]:
-        """Site-relative URLs of Material's main and palette stylesheets, when built."""
+        """Site-relative URLs of Material's main and palette stylesheets and the site's own,
+        when built."""
         try:
             self.manifest()
         except SiteNotBuilt:
             return self._find_stylesheets()
         return self._stylesheets
+
+    def draft_notice(self, lang: str) -> dict | None:
+        """The site's draft notice in ``lang`` (title, text, facts missing) while the built site
+        is a draft, so the pages the service renders say so too; ``None`` otherwise."""
+        try:
+            self.manifest()
+        except SiteNotBuilt:
+            return None
+        return self._draft.get(lang)
+
+    def _load_draft(self) -> dict[str, dict]:
+        """``draft.json`` as the site wrote it; a notice not in that shape is left out."""
+        try:
+            data = json.loads((self.root / DRAFT_NOTICE_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {lang: notice for lang, notice in data.items() if _is_notice(notice)}
 
     def _load(self) -> Manifest:
         try:
@@ -87,4 +113,12 @@ class SiteDirectory:
             matches = sorted(folder.glob(f"{stem}.*.min.css"))
             if matches:
                 found.append("/" + matches[-1].relative_to(self.root).as_posix())
+        if (self.root / SITE_STYLESHEET).is_file():
+            found.append("/" + SITE_STYLESHEET)
         return tuple(found)
+
+
+def _is_notice(notice: object) -> bool:
+    return (isinstance(notice, dict) and isinstance(notice.get("title"), str)
+            and isinstance(notice.get("text"), str) and isinstance(notice.get("missing"), list)
+            and all(isinstance(key, str) for key in notice["missing"]))

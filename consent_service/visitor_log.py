@@ -73,6 +73,7 @@ def page(language: str, query: dict[str, Any]) -> Response:
         home=HOME_PATHS[language],
         stylesheets=svc.site.stylesheets(),
         favicon=svc.site.favicon(),
+        draft=svc.site.draft_notice(language),
         visitor_id=visitor_id,
         records=[_present(record, language, history) for record in records],
         current=current,

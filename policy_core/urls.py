@@ -38,6 +38,11 @@ def shown_text_url(version_id: str, lang: str) -> str:
     return f"versions/{version_id}/{lang}.shown.md"
 
 
+DRAFT_NOTICE_FILE = "draft.json"
+"""Published only by a draft build: each language's draft notice (title, text, the facts still
+missing), so pages the service renders are marked as the site's are."""
+
+
 def consent_log_url(lang: str) -> str:
     """The visitor's own consent log, served by the consent service."""
     return f"{prefix(lang)}consent-log"

@@ -24,7 +24,7 @@ import jinja2
 
 from policy_core import manifest
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_core.urls import diff_url, prefix, shown_text_url, source_url, version_url
+from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
 from policy_core.versions import Inventory, PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
@@ -111,6 +111,9 @@ class SiteContent:
                      for version in self.history for lang in LANGUAGES)
         files.extend(GeneratedFile(f"versions/{version.id}/cookies.yml", version.inventory.source)
                      for version in self.history if version.inventory is not None)
+        if self._draft_keys:
+            notices = {lang: self.draft_notice(lang) for lang in LANGUAGES}
+            files.append(GeneratedFile(DRAFT_NOTICE_FILE, manifest.to_json(notices)))
         return files
 
     def banner_config(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> dict[str, Any] | None:

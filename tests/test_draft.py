@@ -7,11 +7,13 @@ show, so the session's built site is a draft.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from banner_fixtures import ConsentServer
 from htmltext import elements
 from site_testing import AXE, PAGE_TYPES, REPO, complete_project, mkdocs_build, tree_digest
 
@@ -101,6 +103,40 @@ def test_the_notice_has_no_axe_violations(page, site_url: str, lang: str) -> Non
     assert violations == []
 
 
+def test_a_draft_publishes_its_notice_for_the_pages_the_consent_service_renders(built_site: Path) -> None:
+    notices = json.loads((built_site / "draft.json").read_bytes())
+    assert {lang: (notice["title"], notice["missing"]) for lang, notice in notices.items()} == {
+        lang: (NOTICE[lang], MISSING) for lang in PREFIXES}
+
+
+@pytest.fixture(scope="module")
+def consent_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The draft site served by the consent service, which renders the consent log itself."""
+    server = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", PREFIXES, ids=PREFIXES.keys())
+def test_the_consent_log_of_a_draft_carries_the_same_notice(page, consent_server: ConsentServer,
+                                                            lang: str) -> None:
+    page.goto(consent_server.url + PREFIXES[lang] + "consent-log")
+    notice = page.get_by_role("note", name=NOTICE[lang])
+    assert notice.is_visible()
+    assert notice.locator("code").all_inner_texts() == MISSING
+    banner = page.locator(".md-banner")
+    site_page = page.context.new_page()
+    site_page.goto(consent_server.url + PREFIXES[lang])
+    assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == site_page.locator(
+        ".md-banner").evaluate("e => getComputedStyle(e).backgroundColor"), "styled as on the site"
+    checked = page.context.browser.new_context(bypass_csp=True).new_page()  # axe is an inline script
+    checked.goto(consent_server.url + PREFIXES[lang] + "consent-log")
+    checked.add_script_tag(path=str(AXE))
+    assert checked.evaluate("async () => (await axe.run('.md-banner')).violations.map(v => v.id)") == []
+    checked.context.close()
+
+
 @pytest.mark.browser
 def test_a_printed_draft_says_it_is_one(page, site_url: str) -> None:
     page.goto(site_url + "en/")
@@ -177,6 +213,7 @@ def test_without_placeholders_the_build_to_publish_succeeds_and_no_page_has_a_no
         html = path.read_text(encoding="utf-8")
         assert notice_of(html) is None, path
         assert not [e for e in elements(html, "aside") if "md-banner" in e.get("class", "")], path
+    assert not (result.site / "draft.json").exists(), "the consent service marks nothing either"
 
 
 def test_either_the_option_or_the_environment_asks_for_a_build_to_publish() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 
 import pytest
@@ -229,3 +230,44 @@ def test_the_trailing_slash_url_redirects_to_the_page(client):
     response = client.get("/en/consent-log/")
     assert response.status_code == 308
     assert response.headers["Location"] == "/en/consent-log"
+
+
+DRAFT = {"title": "Utkast – uppgifter saknas", "text": "Webbplatsen är ett utkast:",
+         "missing": ["controller.name", "site.url"]}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_log_page_of_a_draft_site_carries_the_site_s_draft_notice(make_app, site_dir, tmp_path):
+    draft_site = tmp_path / "draft-site"
+    shutil.copytree(site_dir, draft_site)
+    (draft_site / "draft.json").write_text(json.dumps({"sv": DRAFT, "en": {**DRAFT, "title": "Draft"}}),
+                                           encoding="utf-8")
+    served = make_app(CONSENT_SITE_DIR=str(draft_site)).test_client().get("/consent-log").get_data()
+    (tmp_path / "draft.html").write_bytes(served)
+    assert html_problems([tmp_path / "draft.html"]) == ""
+    page = Page(served.decode())
+    notes = page.find("div", role="note")
+    assert len(notes) == 1 and notes[0]["lang"] == "sv"
+    assert page.find("strong", id=notes[0]["aria-labelledby"])
+    text = re.sub(r" ([,.])", r"\1", page.text)
+    assert "Utkast – uppgifter saknas Webbplatsen är ett utkast: controller.name, site.url." in text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_log_page_of_a_site_without_placeholders_has_no_draft_notice(client):
+    page = Page(client.get("/consent-log").get_data(as_text=True))
+    assert page.find("div", role="note") == []
+    assert "md-banner" not in " ".join(a.get("class") or "" for _, a in page.elements)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_log_page_uses_the_site_s_own_stylesheet_after_material_s(make_app, site_dir, tmp_path):
+    styled = tmp_path / "styled-site"
+    shutil.copytree(site_dir, styled)
+    (styled / "stylesheets").mkdir()
+    (styled / "stylesheets/policy.min.css").write_text(".ps-draft{}", encoding="utf-8")
+    page = Page(make_app(CONSENT_SITE_DIR=str(styled)).test_client().get("/consent-log")
+                .get_data(as_text=True))
+    stylesheets = [link["href"] for link in page.find("link", rel="stylesheet")]
+    assert stylesheets[:3] == ["/assets/stylesheets/main.0123abcd.min.css",
+                               "/assets/stylesheets/palette.4567ef01.min.css", "/stylesheets/policy.min.css"]
