@@ -124,7 +124,8 @@ def test_missing_art13_items_are_problems_only_before_the_version_takes_effect(
 
 def test_the_rules_and_the_commands_load_no_mkdocs() -> None:
     """MkDocs is loaded to read mkdocs.yml, not to judge a date or check a text."""
-    code = ("import sys, policy_site.as_of, policy_site.checks, policy_site.errors, policy_site.cli; "
+    code = ("import sys, policy_site.as_of, policy_site.checks, policy_site.errors, policy_site.cli, "
+            "policy_site.lock, policy_site.publish; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=REPO)
