@@ -9,6 +9,7 @@ Modules:
 ``languages``  the languages every version is published in, their names and locales
 ``hashing``    canonical JSON and SHA-256, the digests every published hash uses
 ``versions``   the version model and the rule deciding which version is in effect on a day
+``storage``    the browser storage an inventory declares, and when a declared name covers an item
 ``manifest``   ``versions.json``: its JSON Schema, its writer and its reader
 ``chain``      the consent log's hash chain and its verification
 ``merkle``     the log's RFC 9162 Merkle tree: hashing, proofs, verification, the sequencer's frontier

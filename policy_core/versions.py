@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from policy_core.hashing import canonical_json, sha256_hex
+from policy_core.storage import COOKIE, NameMatch, is_pattern, name_matches
 
 CHANGE_TYPES: tuple[str, ...] = ("material", "editorial")
 
@@ -44,10 +45,14 @@ class VersionText:
 
 @dataclass(frozen=True)
 class Cookie:
+    """One item a category stores on the visitor's device: a cookie unless ``storage`` says
+    otherwise; ``name`` may be a pattern (see :mod:`policy_core.storage`)."""
+
     name: str
     provider: Mapping[str, str]
     purpose: Mapping[str, str]
     duration: Mapping[str, str]
+    storage: str = COOKIE
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ class Category:
 
 @dataclass(frozen=True)
 class Inventory:
-    """A version's cookie inventory; ``data`` is the parsed ``cookies.yml`` that is hashed."""
+    """A version's cookie inventory: every item it stores on the visitor's device, by category.
+    ``data`` is the parsed ``cookies.yml`` that is hashed."""
 
     categories: tuple[Category, ...]
     data: Mapping[str, Any] = field(repr=False)
@@ -79,6 +85,26 @@ class Inventory:
     @property
     def required_ids(self) -> list[str]:
         return [c.id for c in self.categories if c.required]
+
+    @property
+    def stems(self) -> bool:
+        """True for an inventory written as before storage kinds and patterns existed (only
+        cookies, no pattern): it names cookies by their stem, and each name also covers its dotted
+        forms (``_pk_id.1.a3f2``), as the banner in effect with it read them."""
+        items = [item for category in self.categories for item in category.cookies]
+        return not any(is_pattern(item.name) or item.storage != COOKIE for item in items)
+
+    def name_matches(self, item: Cookie) -> tuple[NameMatch, ...]:
+        """How ``item``'s declared name covers names found in the browser."""
+        return name_matches(item.name, stems=self.stems)
+
+    def declaring(self, storage: str, name: str) -> Category | None:
+        """The category that declares the item ``name`` found in ``storage``, if any."""
+        for category in self.categories:
+            for item in category.cookies:
+                if item.storage == storage and any(m.covers(name) for m in self.name_matches(item)):
+                    return category
+        return None
 
 
 @dataclass(frozen=True)

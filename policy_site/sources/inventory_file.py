@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from policy_core.languages import LANGUAGES
+from policy_core.storage import COOKIE, name_problem, storage_problem
 from policy_core.versions import Category, Cookie, Inventory
 from policy_site.sources.markdown import SECTION_ID
 from policy_site.sources.reader import KeyLines, Reader, unknown_key, unreadable_at
 from policy_site.sources.yaml_lines import Unreadable
 
 CATEGORY_KEYS = ("id", "required", "title", "description", "cookies")
-COOKIE_KEYS = ("name", "provider", "purpose", "duration")
+COOKIE_KEYS = ("name", "storage", "provider", "purpose", "duration")
 
 
 def read_inventory(reader: Reader, path: Path) -> Inventory | None:
@@ -42,6 +43,8 @@ class _InventoryCheck:
 
     def __init__(self, reader: Reader, path: Path, data: Any, lines: KeyLines) -> None:
         self.reader, self.path, self.data, self.lines = reader, path, data, lines
+        self.items: list[tuple[Cookie, tuple[Any, ...]]] = []
+        """Every item whose name and storage are valid, with its place in the file."""
 
     def fail(self, where: tuple[Any, ...], message: str) -> None:
         if unreadable_at(self.data, where):
@@ -100,19 +103,46 @@ class _InventoryCheck:
         if data["categories"] and not any(c.required for c in result):
             self.fail(("categories",), "no required category: strictly necessary cookies need "
                       "one with 'required: true'")
+        self.declared_once(result)
         return result
+
+    def declared_once(self, categories: list[Category]) -> None:
+        """Refuse a name that covers an item another name already covers: the banner and the
+        scanner must find exactly one category for every item."""
+        inventory = Inventory(categories=tuple(categories), data={})
+        seen: list[tuple[Cookie, int | None]] = []
+        for item, where in self.items:
+            line = self.lines.get((*where, "name"))
+            for other, other_line in seen:
+                if other.storage == item.storage and any(
+                    mine.overlaps(theirs) for mine in inventory.name_matches(item)
+                    for theirs in inventory.name_matches(other)
+                ):
+                    self.fail((*where, "name"), f"'{item.name}' covers an item that '{other.name}' "
+                              f"(line {other_line}) already declares: declare each item once")
+                    break
+            seen.append((item, line))
 
     def cookie(self, item: Any, where: tuple[Any, ...]) -> Cookie:
         if not isinstance(item, Mapping):
             self.fail(where, "each cookie is a mapping with " + ", ".join(COOKIE_KEYS))
             return Cookie("", {}, {}, {})
         self.unknown_keys(item, COOKIE_KEYS, where)
+        storage = item.get("storage", COOKIE)
+        storage_wrong = storage_problem(storage)
+        if storage_wrong is not None:
+            self.fail((*where, "storage"), storage_wrong)
         name = item.get("name")
-        if not isinstance(name, str) or not name.strip():
-            self.fail((*where, "name"), "cookie 'name' must be non-empty text")
-        return Cookie(
+        cookie = Cookie(
             name=str(name),
             provider=self.localized(item.get("provider"), (*where, "provider"), plain_ok=True),
             purpose=self.localized(item.get("purpose"), (*where, "purpose")),
             duration=self.localized(item.get("duration"), (*where, "duration")),
+            storage=COOKIE if storage_wrong else storage,
         )
+        name_wrong = name_problem(name, cookie.storage)
+        if name_wrong is not None:
+            self.fail((*where, "name"), name_wrong)
+        if storage_wrong is None and name_wrong is None:
+            self.items.append((cookie, where))
+        return cookie
