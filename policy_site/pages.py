@@ -24,8 +24,9 @@ import jinja2
 
 from policy_core import manifest
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
+from policy_core.storage import COOKIE
 from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
-from policy_core.versions import Inventory, PolicyVersion, published_history
+from policy_core.versions import Cookie, Inventory, PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
 from policy_site.checks import draft_placeholders
@@ -276,9 +277,17 @@ def cookie_table(inventory: Inventory, lang: str, _: Callable[[str], str]) -> st
     for category in inventory.categories:
         for cookie in category.cookies:
             lines.append("| " + " | ".join(_cell(value) for value in (
-                category.title[lang], f"`{cookie.name}`", cookie.provider[lang],
+                category.title[lang], item_name(cookie), cookie.provider[lang],
                 cookie.purpose[lang], cookie.duration[lang])) + " |")
     return "\n".join(lines)
+
+
+def item_name(item: Cookie) -> str:
+    """An item's name as the policy shows it, with where it is kept unless it is a cookie:
+    ``ps_x`` (localStorage). A cookie shows its name alone, as every table before storage kinds
+    existed did, so texts already published render unchanged."""
+    name = f"`{item.name}`"
+    return name if item.storage == COOKIE else f"{name} ({item.storage})"
 
 
 def _cell(text: str) -> str:

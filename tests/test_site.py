@@ -203,6 +203,25 @@ def test_cookie_table_is_rendered_from_the_inventory(built_site: Path) -> None:
             assert cookie["purpose"]["en"].split()[0] in html
 
 
+def test_the_table_names_the_storage_of_an_item_that_is_not_a_cookie(
+    project: Path, built_site: Path, tmp_path: Path
+) -> None:
+    path = project / "policy_src/versions/2027-01-01/cookies.yml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "      - name: ps_tabs.*\n        storage: sessionStorage\n        provider: {sv: Vi, en: Us}\n"
+        "        purpose: {sv: Flikar., en: Tabs.}\n        duration: {sv: Fliken, en: The tab}\n"),
+        encoding="utf-8")
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 0, result.output
+    shown = (result.site / "versions/2027-01-01/en.shown.md").read_text(encoding="utf-8")
+    assert "| Preferences | `ps_tabs.*` (sessionStorage) | Us | Tabs. | The tab |" in shown
+    assert "| Preferences | `ps_theme` | Us (first-party cookie) |" in shown
+    for version in ("2018-05-25", "2026-11-01"):
+        for lang in ("sv", "en"):
+            text = f"versions/{version}/{lang}.shown.md"
+            assert (result.site / text).read_bytes() == (built_site / text).read_bytes(), text
+
+
 def test_placeholders_are_listed_by_every_build(tmp_path: Path) -> None:
     result = mkdocs_build(REPO, tmp_path / "site")
     assert result.returncode == 0
