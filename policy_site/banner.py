@@ -36,7 +36,9 @@ def banner_config(
     """What the banner needs on a page in ``lang``; ``None`` if nothing needs consent.
 
     ``categories``, ``policy`` and ``inventory`` are what a recorded choice refers to;
-    ``texts`` are the banner's own words in ``lang``.
+    ``texts`` are the banner's own words in ``lang``. Each category's ``stored`` lists how its
+    items' names cover what is in the browser (``policy_core.storage``), so the script deletes
+    what a category not accepted stores without knowing the rule.
     """
     current = history.current
     if current is None or current.inventory is None:
@@ -49,9 +51,13 @@ def banner_config(
             "title": category.title[lang],
             "description": category.description[lang],
             "cookies": [
-                {"name": cookie.name, "provider": cookie.provider[lang],
+                {"name": cookie.name, "storage": cookie.storage, "provider": cookie.provider[lang],
                  "purpose": cookie.purpose[lang], "duration": cookie.duration[lang]}
                 for cookie in category.cookies
+            ],
+            "stored": [
+                {"storage": cookie.storage, "name": match.text, "prefix": match.prefix}
+                for cookie in category.cookies for match in inventory.name_matches(cookie)
             ],
         }
         for category in inventory.categories

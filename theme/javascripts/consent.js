@@ -54,20 +54,26 @@
     });
   };
 
-  // Delete cookies of categories that are not accepted: the exact name or name.* (as Matomo
-  // names them), on path / for the host and each parent domain.
+  // Delete what the categories not accepted store, as each category's `stored` lists it (from the
+  // inventory: a name exactly, or every name with that prefix): cookies on path / for the host and
+  // each parent domain, localStorage and sessionStorage keys. A storage area is touched only when
+  // the inventory declares something there; where the browser blocks it, reading it throws and
+  // there is nothing to delete.
   const purge = () => {
     const h = location.hostname.split(".");
     const domains = [""].concat(h.slice(0, -1).map((_, i) => "; domain=" + h.slice(i).join(".")));
-    const names = d.cookie.split("; ").map((c) => c.split("=")[0]);
+    const cookies = d.cookie.split("; ").map((c) => c.split("=")[0]);
     C.categories.forEach((c) => {
       if (c.required || accepted(c.id)) return;
-      c.cookies.forEach((k) =>
-        names.forEach((n) => {
-          if (n === k.name || n.startsWith(k.name + "."))
-            domains.forEach((dom) => (d.cookie = n + "=; max-age=0; path=/" + dom));
-        }),
-      );
+      c.stored.forEach((k) => {
+        try {
+          const area = k.storage === "cookie" ? null : window[k.storage];
+          (area ? Object.keys(area) : cookies).forEach((n) => {
+            if (k.prefix ? n.startsWith(k.name) : n === k.name)
+              area ? area.removeItem(n) : domains.forEach((dom) => (d.cookie = n + "=; max-age=0; path=/" + dom));
+          });
+        } catch (e) {}
+      });
     });
   };
 
