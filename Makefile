@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless faketime
 
 .PHONY: run test site lint catalogs system-deps node-deps
 

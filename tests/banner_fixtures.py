@@ -35,13 +35,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+"""Debian's libfaketime (package faketime): lets a server under test live on another day."""
+
+
 class ConsentServer:
     """gunicorn serving ``site`` and the API on 127.0.0.1, over a SQLite file in ``workdir``.
 
-    ``stop()`` and ``start()`` keep the port and the database, as an outage would.
+    ``stop()`` and ``start()`` keep the port and the database, as an outage would. With ``today``
+    (``YYYY-MM-DD``) the server's clock starts at noon that day, so it accepts choices for the
+    version a site built as of that day shows.
     """
 
-    def __init__(self, site: Path, workdir: Path) -> None:
+    def __init__(self, site: Path, workdir: Path, today: str | None = None) -> None:
         self.site = site
         self.workdir = workdir
         self.port = free_port()
@@ -51,6 +57,10 @@ class ConsentServer:
             "CONSENT_DATABASE_URL": f"sqlite:///{workdir / 'consent.sqlite3'}",
             "CONSENT_RATE_LIMIT": "off",
         }
+        self.clock: dict[str, str] = {}
+        if today is not None:
+            assert FAKETIME.is_file(), "`make test` installs Debian's faketime"
+            self.clock = {"LD_PRELOAD": str(FAKETIME), "FAKETIME": f"@{today} 12:00:00"}
         # The README's command, in its own process like gunicorn's workers.
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "init-db"],
@@ -70,7 +80,7 @@ class ConsentServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}", "-w", "1",
              "--graceful-timeout", "1", "--no-control-socket", "consent_service.app:create_app()"],
-            cwd=REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO, env={**self._env(), **self.clock}, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + 30
@@ -114,6 +124,17 @@ def stored_choice(page: Any) -> dict[str, Any] | None:
 
 def cookie_names(page: Any) -> set[str]:
     return {cookie["name"] for cookie in page.context.cookies()}
+
+
+STORAGE_KEYS = ("() => ['localStorage', 'sessionStorage']"
+                ".flatMap((area) => Object.keys(window[area]).map((key) => [area, key]))")
+
+
+def stored_items(page: Any) -> set[tuple[str, str]]:
+    """Everything the browser holds for the page: (storage, name) for every cookie of the context
+    and every ``localStorage`` and ``sessionStorage`` key of the page's origin."""
+    cookies = {("cookie", cookie["name"]) for cookie in page.context.cookies()}
+    return cookies | {(area, key) for area, key in page.evaluate(STORAGE_KEYS)}
 
 
 def demo_runs(page: Any) -> list[str]:

@@ -6,11 +6,16 @@ subprocess, the way editors and CI do, into temporary folders.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from site_testing import AS_OF, CHROMIUM, CHROMIUM_ARGS, REPO, copy_project, mkdocs_build
+from site_testing import AS_OF, CHROMIUM, CHROMIUM_ARGS, IN_EFFECT_2027, REPO, copy_project, mkdocs_build
 
 from policy_site.cli import main
 
@@ -49,19 +54,41 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site: Path):
-    """The built site over real HTTP on loopback (a plain static server)."""
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+def built_site_2027(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The product's own sources, built once for the session as of ``IN_EFFECT_2027``."""
+    base = tmp_path_factory.mktemp("built-2027")
+    result = mkdocs_build(REPO, base / "site", as_of=IN_EFFECT_2027)
+    assert result.returncode == 0, result.output
+    return result.site
+
+
+@contextlib.contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """``folder`` over real HTTP on loopback (a plain static server); yields its URL."""
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built_site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built site over real HTTP on loopback."""
+    with static_server(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def site_url_2027(built_site_2027: Path) -> Iterator[str]:
+    """The site built as of ``IN_EFFECT_2027`` over real HTTP on loopback."""
+    with static_server(built_site_2027) as url:
+        yield url

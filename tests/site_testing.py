@@ -22,6 +22,9 @@ from policy_site.sources import load_sources
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-12-01"
 """Tests build as of the day the version of 2027-01-01 was (re)published, so it shows as upcoming."""
+IN_EFFECT_2027 = "2027-01-02"
+"""A day the version of 2027-01-01 is in effect: tests of its inventory (the preferences category,
+the colour scheme button) build the site as of this day."""
 SOURCE_DATE_EPOCH = "1764115200"
 PROJECT_PARTS = ("mkdocs.yml", "docs", "theme", "policy_src")
 SEED = REPO / "tests" / "fixtures" / "seed" / "integritetspolicy.txt"
