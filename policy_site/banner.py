@@ -17,9 +17,11 @@ from typing import Any
 
 from babel.lists import format_list
 
+from policy_core.cookies import THEME_COOKIE
 from policy_core.languages import BABEL_LOCALES, LANGUAGES
+from policy_core.storage import COOKIE
 from policy_core.urls import CONSENT_ENDPOINT, VISITOR_LOG_ENDPOINT, consent_log_url
-from policy_core.versions import History
+from policy_core.versions import History, Inventory
 
 REPROMPT_DAYS = 365
 """Ask again after 12 months: the lifetime the policy text gives the ``ps_consent`` cookie, within
@@ -27,6 +29,9 @@ the 13 months that supervisory authorities accept for a consent cookie (see READ
 
 SETTINGS_PAGE = "cookie-settings/"
 """Hand-written page (``docs/cookie-settings.md``) that the settings link leads to without JS."""
+
+THEME_DAYS = 365
+"""How long ``ps_theme`` keeps the colour scheme: the 12 months the inventory gives it."""
 
 
 def banner_config(
@@ -38,7 +43,8 @@ def banner_config(
     ``categories``, ``policy`` and ``inventory`` are what a recorded choice refers to;
     ``texts`` are the banner's own words in ``lang``. Each category's ``stored`` lists how its
     items' names cover what is in the browser (``policy_core.storage``), so the script deletes
-    what a category not accepted stores without knowing the rule.
+    what a category not accepted stores without knowing the rule; ``scheme`` configures the
+    colour scheme button, or is ``None`` when the inventory does not declare its cookie.
     """
     current = history.current
     if current is None or current.inventory is None:
@@ -77,6 +83,7 @@ def banner_config(
         },
         "inventory": inventory.sha256,
         "categories": categories,
+        "scheme": _scheme(inventory, _),
         "texts": _texts(_, optional, lang),
         "links": {
             "cookies": policy_url + "#cookies",
@@ -84,6 +91,16 @@ def banner_config(
             "settings_page": ("" if lang == LANGUAGES[0] else f"{lang}/") + SETTINGS_PAGE,
         },
     }
+
+
+def _scheme(inventory: Inventory, _: Callable[[str], str]) -> dict[str, Any] | None:
+    """The light/dark button's settings: the cookie it may keep the choice in, the category whose
+    consent that needs, for how long; ``None`` (no button) unless the inventory declares it."""
+    category = inventory.declaring(COOKIE, THEME_COOKIE)
+    if category is None:
+        return None
+    return {"cookie": THEME_COOKIE, "category": category.id, "days": THEME_DAYS,
+            "label": _("Dark colour scheme")}
 
 
 def _texts(_: Callable[[str], str], optional: list[str], lang: str) -> dict[str, str]:

@@ -25,6 +25,23 @@ def test_no_axe_violations(page, site_url: str, axe_source: str, prefix: str, pa
     assert violations == []
 
 
+@pytest.mark.parametrize("scheme", ["default", "slate"], ids=["light", "dark"])
+@pytest.mark.parametrize("prefix", ["", "en/"], ids=["sv", "en"])
+@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+def test_no_axe_violations_in_either_colour_scheme_once_it_can_be_chosen(
+    page, site_url_2027: str, axe_source: str, prefix: str, path: str, scheme: str
+) -> None:
+    page.goto(site_url_2027 + prefix + path)
+    toggle = page.locator("#ps-scheme")
+    if scheme == "slate":
+        toggle.click()
+        page.mouse.move(0, 0)
+    assert page.evaluate("document.body.dataset.mdColorScheme") == scheme
+    assert toggle.get_attribute("aria-pressed") == str(scheme == "slate").lower()
+    page.add_script_tag(content=axe_source)
+    assert page.evaluate(AXE_VIOLATIONS) == []
+
+
 def test_not_found_page_has_no_axe_violations(page, site_url: str, axe_source: str) -> None:
     page.goto(site_url + "404.html")
     page.add_script_tag(content=axe_source)

@@ -17,3 +17,9 @@ MATERIAL_KNOWN = [
 
 def test_built_pages_are_valid_html(built_site: Path) -> None:
     assert html_problems(root=built_site, ignore_re=tuple(MATERIAL_KNOWN)) == ""
+
+
+def test_pages_with_the_colour_scheme_button_are_valid_html(built_site_2027: Path) -> None:
+    pages = [built_site_2027 / "index.html", built_site_2027 / "en/about/index.html"]
+    assert all('id="ps-scheme"' in page.read_text(encoding="utf-8") for page in pages)
+    assert html_problems(pages, ignore_re=tuple(MATERIAL_KNOWN)) == ""
