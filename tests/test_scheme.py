@@ -128,6 +128,18 @@ def test_with_consent_the_choice_is_kept_in_ps_theme_and_applied_on_the_next_pag
     assert no_palette(page)
 
 
+def test_the_demo_of_the_preferences_category_leaves_the_kept_choice_alone(
+    page, server: ConsentServer
+) -> None:
+    page.goto(server.url + "en/")
+    recorded(page, first_layer(page, "accept").click)
+    button(page).click()
+    page.goto(server.url + "en/demo/")
+    assert "preferences" in page.evaluate("window.psDemo")
+    assert scheme(page) == "slate"
+    assert theme_cookie(page)["value"] == "dark"
+
+
 def test_withdrawing_preferences_deletes_ps_theme_and_the_next_page_is_light(
     page, server: ConsentServer
 ) -> None:
