@@ -79,6 +79,27 @@ def test_the_configuration_is_the_current_inventory_and_policy_text(built_site: 
             for c in inventory["categories"]]
 
 
+def stored(config: dict, category: str) -> list[tuple[str, str, bool]]:
+    found = next(c for c in config["categories"] if c["id"] == category)["stored"]
+    return [(item["storage"], item["name"], item["prefix"]) for item in found]
+
+
+def test_the_configuration_says_what_each_category_stores_as_the_inventory_in_effect_names_it(
+    built_site: Path, built_site_2027: Path
+) -> None:
+    """2026-11-01 names Matomo's cookies by their stem; 2027-01-01 by pattern, with _pk_ref."""
+    before, after = config_of(built_site / "index.html"), config_of(built_site_2027 / "en/index.html")
+    assert stored(before, "statistics") == [
+        ("cookie", "_pk_id", False), ("cookie", "_pk_id.", True),
+        ("cookie", "_pk_ses", False), ("cookie", "_pk_ses.", True)]
+    assert stored(after, "statistics") == [
+        ("cookie", "_pk_id.", True), ("cookie", "_pk_ses.", True), ("cookie", "_pk_ref.", True)]
+    assert stored(after, "preferences") == [("cookie", "ps_theme", False)]
+    assert before["scheme"] is None
+    assert after["scheme"] == {"cookie": "ps_theme", "category": "preferences", "days": 365,
+                               "label": "Dark colour scheme"}
+
+
 @pytest.mark.parametrize("page", ["demo/index.html", "en/demo/index.html"])
 def test_the_demo_has_an_inert_script_for_every_optional_category(built_site: Path, page: str) -> None:
     html = (built_site / page).read_text(encoding="utf-8")
