@@ -18,7 +18,16 @@ from dataclasses import dataclass
 from policy_core.languages import LANGUAGES
 from policy_core.versions import History, PolicyVersion, VersionText
 from policy_site import art13
-from policy_site.facts import COOKIE_TABLE_KEY, PLACEHOLDER_PREFIX, Facts, Placeholder, fact_keys, substitute
+from policy_site.facts import (
+    COOKIE_TABLE_KEY,
+    PLACEHOLDER_PREFIX,
+    Facts,
+    Placeholder,
+    fact_keys,
+    facts_file_of,
+    in_file_order,
+    substitute,
+)
 from policy_site.sources import Problem
 
 SUMMARY_PLACEHOLDER = f"{PLACEHOLDER_PREFIX}: describe what changed in this version"
@@ -35,31 +44,38 @@ def unfinished_summaries(versions: Iterable[PolicyVersion]) -> list[Problem]:
 
 
 def unfilled_facts(facts: Facts, history: History[PolicyVersion]) -> list[Problem]:
-    """Facts still marked PLACEHOLDER that an announced version would show, or the site itself
-    uses (those no version names, such as ``site.url``).
+    """Facts still marked PLACEHOLDER that an announced version would render (from policy.yml or
+    its own facts.yml), or the site itself uses (those no version names, such as ``site.url``).
 
     While nothing is upcoming they are only listed (the build does so), and so are those only
-    versions in effect name: those texts already say what they say. A placeholder a version in
-    effect names stays as it is (the lock holds it), so when an upcoming version names it too,
-    the message says to give the filled-in value a key of its own.
+    versions in effect render: those texts already say what they say. A placeholder of
+    policy.yml a version in effect renders stays as it is (the lock holds it), so when an
+    upcoming version renders it too, the message says to give the filled-in value in that
+    version's facts.yml.
     """
     upcoming = history.upcoming
     if not upcoming:
         return []
-    names = ", ".join(version.id for version in upcoming)
     in_effect = [version for version in history if history.has_taken_effect(version)]
+    found: dict[tuple[str, int], tuple[Placeholder, list[PolicyVersion]]] = {}
+    for version in upcoming:
+        for placeholder in facts.of(version.id).placeholders():
+            if _names(version, placeholder.key):
+                found.setdefault((placeholder.path, placeholder.line), (placeholder, []))[1].append(version)
+    for placeholder in _site_placeholders(facts, history):
+        found.setdefault((placeholder.path, placeholder.line), (placeholder, upcoming))
     problems = []
-    for placeholder in facts.placeholders():
-        key = placeholder.key
-        named_by_upcoming = any(_names(version, key) for version in upcoming)
-        shown_by = [version.id for version in in_effect if _names(version, key)]
-        if not named_by_upcoming and shown_by:
-            continue
-        message = f"placeholder {key} = {placeholder.value!r} must be filled in before {names} takes effect"
+    for placeholder in in_file_order(facts.path, (p for p, _ in found.values())):
+        renderers = found[placeholder.path, placeholder.line][1]
+        names = ", ".join(version.id for version in renderers)
+        message = (f"placeholder {placeholder.key} = {placeholder.value!r} must be filled in before "
+                   f"{names} takes effect")
+        shown_by = [version.id for version in in_effect if _renders(facts, version, placeholder)]
         if shown_by:
+            files = " and ".join(facts_file_of(version) for version in renderers)
             message += (f"; {', '.join(shown_by)}, in effect, shows it as it is, so give the "
-                        f"filled-in value a new key in {facts.path} and refer to that from {names}")
-        problems.append(Problem(facts.path, placeholder.line, message))
+                        f"filled-in value in {files}")
+        problems.append(Problem(placeholder.path, placeholder.line, message))
     return problems
 
 
@@ -67,23 +83,38 @@ def draft_placeholders(facts: Facts, history: History[PolicyVersion],
                        unpublished: Iterable[PolicyVersion] = ()) -> list[Placeholder]:
     """The placeholders a build of ``history`` puts before visitors, in file order.
 
-    Those a version shown as current or upcoming names, and those no version names (the site's
-    own, such as ``site.url``). Not those only superseded versions name: their texts are history
-    and show what they showed; nor those only versions not yet published name.
+    Those a version shown as current or upcoming renders, each where it is written (policy.yml
+    or the version's facts.yml), and those no version names (the site's own, such as
+    ``site.url``). Not those only superseded versions render: their texts are history and show
+    what they showed; nor those only versions not yet published name.
     """
     shown = [v for v in history if history.status(v) != "superseded"]
-    every = [*history, *unpublished]
-    return [placeholder for placeholder in facts.placeholders()
-            if any(_names(v, placeholder.key) for v in shown)
-            or not any(_names(v, placeholder.key) for v in every)]
+    found = {(p.path, p.line): p for version in shown for p in facts.of(version.id).placeholders()
+             if _names(version, p.key)}
+    found.update({(p.path, p.line): p for p in _site_placeholders(facts, [*history, *unpublished])})
+    return in_file_order(facts.path, found.values())
 
 
 def unpublishable_facts(facts: Facts, history: History[PolicyVersion],
                         unpublished: Iterable[PolicyVersion] = ()) -> list[Problem]:
     """The draft placeholders as problems, for a build to publish, which refuses them."""
-    return [Problem(facts.path, placeholder.line, f"{placeholder.key} is still a placeholder "
+    return [Problem(placeholder.path, placeholder.line, f"{placeholder.key} is still a placeholder "
                     f"({placeholder.value!r}): fill it in before publishing the site")
             for placeholder in draft_placeholders(facts, history, unpublished)]
+
+
+def _site_placeholders(facts: Facts, versions: Iterable[PolicyVersion]) -> list[Placeholder]:
+    """The placeholders of policy.yml no version names: the site's own (``site.url``)."""
+    versions = list(versions)
+    return [placeholder for placeholder in facts.placeholders()
+            if not any(_names(version, placeholder.key) for version in versions)]
+
+
+def _renders(facts: Facts, version: PolicyVersion, placeholder: Placeholder) -> bool:
+    """Whether ``version`` shows ``placeholder``: it names the fact and takes its value from the
+    file the placeholder is written in."""
+    return (_names(version, placeholder.key)
+            and facts.of(version.id).where(placeholder.key)[0] == placeholder.path)
 
 
 def _names(version: PolicyVersion, key: str) -> bool:
@@ -121,7 +152,7 @@ def art13_results(facts: Facts, history: History[PolicyVersion],
     """Each text of each version in ``history`` against the checklist, in history order."""
     items = art13.load_checklist() if checklist is None else checklist
     return [Art13Result(version.text(lang), history.status(version) == "upcoming",
-                        art13.evaluate(_checkable_text(facts, version, lang),
+                        art13.evaluate(_checkable_text(facts.of(version.id), version, lang),
                                        version.text(lang).body_line, lang, items))
             for version in history for lang in LANGUAGES]
 

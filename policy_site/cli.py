@@ -107,10 +107,10 @@ def new(project: Project, effective: datetime, published: datetime | None, chang
 def lock_command(project: Project) -> None:
     """Record what every version now in effect shows in versions.lock.
 
-    For each version: the hashes of its files, of every fact from policy.yml it names (per
-    language) and of the text a visitor is shown. Run it when a version takes effect (the site's
-    daily build is a good moment) and commit the lock file. Existing entries are never
-    rewritten: `check` reports a changed version instead.
+    For each version: the hashes of its files, of every fact it names (per language, from
+    policy.yml or its own facts.yml) and of the text a visitor is shown. Run it when a version
+    takes effect (the site's daily build is a good moment) and commit the lock file. Existing
+    entries are never rewritten: `check` reports a changed version instead.
     """
     sources = project.load()
     added = lock.lock_in_effect(project.sources_dir, sources, project.as_of, _shown_text(sources))
@@ -128,7 +128,7 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
     \b
     - everything `mkdocs build --strict` validates (front matter, dates, ids, inventory, links);
     - history is immutable: versions in effect show what versions.lock recorded (their files,
-      the facts from policy.yml they name, the text shown);
+      the facts they name, the text shown); a fact changes in the next version's facts.yml;
     - translations stay aligned: the same sections, in the same order, in every language;
     - GDPR Art. 13: each required item, per version and language. Missing items are errors for
       versions not yet in effect, information for versions already in effect;

@@ -1,8 +1,9 @@
 """History is immutable: a committed lock file records what each version in effect shows.
 
 ``policy_src/versions.lock`` (JSON, committed) holds, for each version in effect, the SHA-256 of
-its files, of every fact from ``policy.yml`` its texts name (per language, the value as it is
-rendered), and of the text a visitor is shown (``text_sha256``, as in ``versions.json``)::
+its files (its own ``facts.yml`` among them), of every fact its texts name (per language, the
+value as it is rendered, from ``policy.yml`` or its own ``facts.yml``), and of the text a visitor
+is shown (``text_sha256``, as in ``versions.json``)::
 
     {"2026-11-01": {"facts": {"en": {"controller.name": "<sha256>", ...}, "sv": {...}},
                     "files": {"cookies.yml": "<sha256>", "en.md": "<sha256>", "sv.md": "<sha256>"},
@@ -32,11 +33,11 @@ from policy_core.manifest import ShownText, shown_text_bytes
 from policy_core.versions import PolicyVersion
 from policy_site.checks import unfinished_summaries
 from policy_site.errors import PolicySiteError
-from policy_site.facts import Facts, fact_keys
+from policy_site.facts import VERSION_FACTS_FILE, Facts, fact_keys, facts_file_of
 from policy_site.sources import PolicySources, Problem
 
 LOCK_FILE = "versions.lock"
-LOCKED_FILES = (*(f"{lang}.md" for lang in LANGUAGES), "cookies.yml")
+LOCKED_FILES = (*(f"{lang}.md" for lang in LANGUAGES), "cookies.yml", VERSION_FACTS_FILE)
 NEW_VERSION_ADVICE = "publish the change as a new version with `policy-site new`"
 
 
@@ -71,14 +72,15 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def fact_hashes(facts: Facts, version: PolicyVersion) -> dict[str, dict[str, str]]:
-    """Per language, the SHA-256 of each fact's value as that language renders it."""
-    return {lang: {key: sha256_hex((facts.text(key, lang) or "").encode("utf-8"))
+    """Per language, the SHA-256 of each fact's value as that language of ``version`` renders it."""
+    own = facts.of(version.id)
+    return {lang: {key: sha256_hex((own.text(key, lang) or "").encode("utf-8"))
                    for key in fact_keys(version.text(lang).body)}
             for lang in LANGUAGES}
 
 
 def locked_version(folder: Path, version: PolicyVersion, facts: Facts, shown: ShownText) -> LockedVersion:
-    """The entry that locks ``version`` as its sources and ``policy.yml`` render it now."""
+    """The entry that locks ``version`` as its sources and its facts render it now."""
     return LockedVersion(
         files=file_hashes(folder),
         facts=fact_hashes(facts, version),
@@ -137,9 +139,9 @@ def lock_in_effect(root: Path, sources: PolicySources, as_of: date, shown: Shown
 def verify_lock(root: Path, lock: Lock, sources: PolicySources, as_of: date, shown: ShownText,
                 show: Callable[[Path], str] = str) -> list[Problem]:
     """Every difference between what the versions in effect show and the lock, as problems an
-    editor can act on: a changed file at the file, a changed fact at its line in ``policy.yml``
-    (once, naming every version and language that shows it), and a shown text that changed
-    with neither at the version's text."""
+    editor can act on: a changed file at the file, a changed fact at the line its value is
+    written on (once, naming every version and language that shows it), and a shown text that
+    changed with neither at the version's text."""
     problems = []
     known = {version.id: version for version in sources.versions}
     lock_path = root / LOCK_FILE
@@ -164,7 +166,9 @@ def verify_lock(root: Path, lock: Lock, sources: PolicySources, as_of: date, sho
             if not keys and locked.text_sha256.get(lang) != now.text_sha256[lang]:
                 problems.append(Problem(show(folder / f"{lang}.md"), 1, _text_changed(
                     version, lang, locked.text_sha256.get(lang, ""), now.text_sha256[lang])))
-    fact_problems = [_fact_problem(sources.facts, key, shown_in) for key, shown_in in changed_facts.items()]
+    later = [version for version in sources.versions if version.effective > as_of]
+    fact_problems = [_fact_problem(sources.facts, key, shown_in, later)
+                     for key, shown_in in changed_facts.items()]
     problems += sorted(fact_problems, key=lambda problem: problem.line or 0)
     for version in sources.versions:
         if version.effective <= as_of and version.id not in lock:
@@ -193,20 +197,27 @@ def _file_problems(locked: LockedVersion, now: LockedVersion, version: PolicyVer
     return problems
 
 
-def _fact_problem(facts: Facts, key: str, shown_in: list[tuple[str, str]]) -> Problem:
-    """One problem per changed fact, at its line (its language's line when only one changed)."""
+def _fact_problem(facts: Facts, key: str, shown_in: list[tuple[str, str]],
+                  later: list[PolicyVersion]) -> Problem:
+    """One problem per changed fact, at its line in policy.yml (that language's line when only
+    one language changed), saying where the new value belongs: the next version's facts.yml.
+
+    Always policy.yml: a version's own facts.yml is one of its locked files, so a change there is
+    named as a changed file."""
     by_version: dict[str, list[str]] = {}
     for version_id, lang in shown_in:
         by_version.setdefault(version_id, []).append(lang)
     changed_in = {lang for _, lang in shown_in}
-    line = facts.line(key)
-    if len(changed_in) == 1:
-        line = facts.lines.get((*key.split("."), *changed_in), line)
+    path, line = facts.where(key, next(iter(changed_in)) if len(changed_in) == 1 else None)
     versions = ", ".join(f"{version_id} ({', '.join(langs)})" for version_id, langs in by_version.items())
-    return Problem(facts.path, line, (
+    naming = [facts_file_of(version) for version in later
+              if any(key in fact_keys(version.text(lang).body) for lang in LANGUAGES)]
+    target = (f"the next version's facts.yml ({' and '.join(naming)})" if naming else
+              "the facts.yml of the next version (start it with `policy-site new`)")
+    return Problem(path, line, (
         f"{key} changed, but versions in effect show it as it was when they took effect: "
-        f"{versions}. Restore its value; to say something new, {NEW_VERSION_ADVICE} that refers "
-        "to the new value under a new key, so the versions in effect keep showing what they showed"))
+        f"{versions}. Restore its value; to say something new, give the new value in {target}, "
+        "so the versions in effect keep showing what they showed"))
 
 
 def _text_changed(version: PolicyVersion, lang: str, locked: str, now: str) -> str:

@@ -30,7 +30,7 @@ from policy_core.versions import Cookie, Inventory, PolicyVersion, published_his
 from policy_site import banner, feeds
 from policy_site import diff as diff_module
 from policy_site.checks import draft_placeholders
-from policy_site.facts import COOKIE_TABLE_KEY, Facts, substitute
+from policy_site.facts import COOKIE_TABLE_KEY, VERSION_FACTS_FILE, Facts, substitute
 from policy_site.i18n import load_translations, long_date
 from policy_site.sources import PolicySources
 
@@ -112,6 +112,9 @@ class SiteContent:
                      for version in self.history for lang in LANGUAGES)
         files.extend(GeneratedFile(f"versions/{version.id}/cookies.yml", version.inventory.source)
                      for version in self.history if version.inventory is not None)
+        files.extend(GeneratedFile(f"versions/{version.id}/{VERSION_FACTS_FILE}", overrides.source)
+                     for version in self.history
+                     if (overrides := self.facts.of(version.id).overrides) is not None)
         if self._draft_keys:
             notices = {lang: self.draft_notice(lang) for lang in LANGUAGES}
             files.append(GeneratedFile(DRAFT_NOTICE_FILE, manifest.to_json(notices)))
@@ -134,8 +137,9 @@ class SiteContent:
 
     @cached_property
     def _draft_keys(self) -> list[str]:
-        return [placeholder.key for placeholder
-                in draft_placeholders(self.facts, self.history, self.unpublished)]
+        keys = (placeholder.key for placeholder
+                in draft_placeholders(self.facts, self.history, self.unpublished))
+        return list(dict.fromkeys(keys))
 
     def site_name(self, lang: str) -> str:
         _ = self._gettext[lang]
@@ -184,20 +188,25 @@ class SiteContent:
                                                        template=DIFF_TEMPLATE))
 
     def reader_text(self, version: PolicyVersion, lang: str) -> str:
-        """The policy text as readers see it: facts filled in, the cookie table rendered."""
+        """The policy text as readers see it: the version's facts filled in (policy.yml's, or
+        its own facts.yml's), the cookie table rendered."""
+        facts = self.facts.of(version.id)
 
         def resolve(key: str) -> str:
             if key == COOKIE_TABLE_KEY:
                 assert version.inventory is not None, "validated: a table needs an inventory"
                 return cookie_table(version.inventory, lang, self._gettext[lang])
-            value = self.facts.text(key, lang)
-            assert value is not None, f"validated: policy.yml has {key}"
+            value = facts.text(key, lang)
+            assert value is not None, f"validated: the facts have {key}"
             return value
 
         return substitute(version.text(lang).body, resolve)
 
     def feed(self, lang: str) -> bytes:
+        """The Atom feed; its author is the controller the current version names."""
         _ = self._gettext[lang]
+        current = self.history.current
+        author = self.facts.of(current.id) if current is not None else self.facts
         site_url = str(self.facts.raw("site.url"))
         return feeds.atom_feed(
             self.history,
@@ -207,7 +216,7 @@ class SiteContent:
             feed_path=f"{prefix(lang)}feed.atom",
             home_path=prefix(lang),
             tag_authority=str(self.facts.raw("site.tag_authority")),
-            author=self.facts.text("controller.name", lang) or "",
+            author=author.text("controller.name", lang) or "",
             entry_title=lambda v: f"{v.text(lang).title}: {long_date(v.effective, lang)}",
             url_for=version_url,
         )

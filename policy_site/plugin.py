@@ -174,11 +174,11 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                  f"{', '.join(v.id for v in history.upcoming) or 'none'}")
         for version in self.content.unpublished:
             log.info(f"version {version.id} is left out: it is published on {version.published}")
-        placeholders = self.content.facts.placeholders()
+        placeholders = self.content.facts.written_placeholders()
         if placeholders:
-            log.info(f"{len(placeholders)} placeholder(s) in {self.content.facts.path} still to fill in:")
+            log.info(f"{len(placeholders)} placeholder(s) in {self.config.sources}/ still to fill in:")
             for placeholder in placeholders:
-                log.info(f"  {self.content.facts.path}:{placeholder.line}: {placeholder.key} = "
+                log.info(f"  {placeholder.path}:{placeholder.line}: {placeholder.key} = "
                          f"{placeholder.value!r}")
 
 

@@ -64,7 +64,7 @@ def test_placeholder_facts_are_problems_once_a_version_is_announced(sources: Pol
     assert messages["transfers.hosting"].endswith("must be filled in before 2027-01-01 takes effect")
     assert messages["controller.name"].endswith(
         "must be filled in before 2027-01-01 takes effect; 2026-11-01, in effect, shows it as it is, "
-        "so give the filled-in value a new key in policy_src/policy.yml and refer to that from 2027-01-01")
+        "so give the filled-in value in policy_src/versions/2027-01-01/facts.yml")
 
 
 def without_fact(version: PolicyVersion, key: str) -> PolicyVersion:

@@ -104,7 +104,9 @@ def test_a_changed_fact_a_version_in_effect_shows_fails_check_naming_its_line_an
     assert result.exit_code == 1
     assert (f"{FACTS}:{line}: controller.phone changed, but versions in effect show it as it was "
             "when they took effect: 2026-11-01 (sv, en). Restore its value; to say something new, "
-            "publish the change as a new version with `policy-site new`") in result.output
+            "give the new value in the next version's facts.yml "
+            "(policy_src/versions/2027-01-01/facts.yml), so the versions in effect keep showing "
+            "what they showed") in result.output
 
 
 def test_a_fact_changed_in_one_language_is_named_at_that_language_s_line(run, project: Path) -> None:
