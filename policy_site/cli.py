@@ -78,9 +78,9 @@ def main(ctx: click.Context, root: Path) -> None:
 def new(project: Project, effective: datetime, published: datetime | None, change_type: str) -> None:
     """Start the next version as a copy of the latest one, in every language.
 
-    Creates versions/<effective>/ with sv.md, en.md (and cookies.yml when the latest version has
-    one) and fills in the front matter. Write what changed in `summary`, edit the text, then run
-    `policy-site preview` and `policy-site check`.
+    Creates versions/<effective>/ with sv.md, en.md (and cookies.yml and facts.yml when the
+    latest version has them) and fills in the front matter. Write what changed in `summary`,
+    edit the text, then run `policy-site preview` and `policy-site check`.
     """
     sources = project.load()
     as_of = project.as_of

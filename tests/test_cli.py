@@ -69,6 +69,16 @@ def test_new_copies_the_latest_version_with_front_matter_filled_in(run, project:
     assert "2027-06-01" in [v.id for v in load_sources(project / "policy_src").versions]
 
 
+def test_new_copies_the_latest_version_s_own_facts_like_its_texts(run, project: Path) -> None:
+    own = project / f"policy_src/{UPCOMING}/facts.yml"
+    own.write_text('controller:\n  name: "Exempel Integritet AB"\n', encoding="utf-8")
+    assert run("new", "--effective", "2027-06-01").exit_code == 0
+    copied = project / "policy_src/versions/2027-06-01/facts.yml"
+    assert copied.read_bytes() == own.read_bytes()
+    sources = load_sources(project / "policy_src")
+    assert sources.facts.of("2027-06-01").text("controller.name", "sv") == "Exempel Integritet AB"
+
+
 def test_new_refuses_a_date_that_is_not_after_every_version(run, project: Path) -> None:
     result = run("new", "--effective", "2027-01-01")
     assert result.exit_code == 2
