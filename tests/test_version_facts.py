@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import textwrap
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
 import pytest
-from site_testing import AS_OF, mkdocs_build, tree_digest
+from site_testing import AS_OF, REPO, mkdocs_build, tree_digest
 
 from policy_core.languages import LANGUAGES
 from policy_site.checks import draft_placeholders, unpublishable_facts
@@ -126,6 +127,16 @@ def test_a_placeholder_in_one_language_is_a_placeholder_of_the_fact_at_that_lang
     facts = load(project).facts.of("2027-01-01")
     assert [(p.key, p.path, p.line) for p in facts.placeholders() if p.path == OWN_FACTS] == [
         ("controller.name", OWN_FACTS, 4)]
+
+
+def test_the_readme_s_example_is_a_valid_facts_file(project: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(\s*# policy_src/versions/2027-01-01/facts\.yml\n.*?)```", readme,
+                        re.DOTALL).group(1)
+    give(project, textwrap.dedent(example))
+    facts = load(project).facts.of("2027-01-01")
+    assert facts.text("controller.name", "sv") == "Exempel AB"
+    assert facts.text("controller.address", "en") != facts.text("controller.address", "sv")
 
 
 @pytest.mark.parametrize(("written", "expected"), [
