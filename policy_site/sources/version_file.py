@@ -50,7 +50,10 @@ def split_front_matter(raw: bytes) -> tuple[bytes, bytes, int] | None:
 
 
 def read_version(reader: Reader, folder: Path, facts: Facts | None) -> PolicyVersion | None:
-    """The version in ``folder``, or ``None`` when anything in it has a problem (reported)."""
+    """The version in ``folder``, or ``None`` when anything in it has a problem (reported).
+
+    ``facts`` are those the version renders (policy.yml's, with its own facts.yml's in place):
+    every ``{{ fact }}`` its texts name must be one of them."""
     count = len(reader.problems)
     if not VERSION_ID.match(folder.name) or _as_date(folder.name) is None:
         reader.problem(folder, None, "folder name must be the effective date, YYYY-MM-DD")
