@@ -43,9 +43,9 @@ TRANSFERS = {
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def facts_yml(values: dict[str, str], comment: str = "What 2027-01-01 says differently.") -> str:
+def facts_yml(values: dict[str, str]) -> str:
     """``values`` (dotted key → text) as a facts file, grouped as an editor writes it."""
-    lines, group = [f"# {comment}"], None
+    lines, group = ["# What this version says differently from policy.yml."], None
     for key, value in values.items():
         parent, name = key.split(".")
         if parent != group:
