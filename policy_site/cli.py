@@ -256,12 +256,10 @@ def _shown_text(sources: PolicySources) -> ShownText:
 def _strict_build(project: Project) -> bool:
     """Run the real `mkdocs build --strict` into a throwaway folder; True when it passes."""
     with tempfile.TemporaryDirectory() as site:
-        result = project.mkdocs("build", "--strict", "--quiet", "--site-dir", site,
-                                capture_output=True, text=True)
-    if result.returncode != 0:
-        click.echo(result.stderr.strip() or result.stdout.strip(), err=True)
-        return False
-    return True
+        build = project.build(Path(site))
+    if not build.ok:
+        click.echo(build.said, err=True)
+    return build.ok
 
 
 def _html_document(project: Project, lang: str, title: str, body: str) -> str:

@@ -13,8 +13,9 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -26,10 +27,14 @@ from policy_site.sources import PolicySources, load_sources
 from policy_site.sources.yaml_lines import CONSTRUCTION_ERRORS
 
 if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
     from policy_site.config import PolicySiteConfig
 
 CONFIG_FILE = "mkdocs.yml"
 PLUGIN = "policy-site"
+QUIET_LEVELS = ("INFO", "DEBUG")
+"""What a build says that is not worth repeating when it fails."""
 
 
 class ConfigError(PolicySiteError):
@@ -38,6 +43,15 @@ class ConfigError(PolicySiteError):
 
 class ProjectNotFound(ConfigError):
     """There is no ``mkdocs.yml`` where the command looked: it was run in the wrong folder."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """How a ``mkdocs build --strict`` went."""
+
+    ok: bool
+    said: str
+    """Its warnings and errors, each with its continuation lines; no INFO lines."""
 
 
 class Project:
@@ -52,8 +66,18 @@ class Project:
         self._warn = warn
 
     @cached_property
+    def config(self) -> MkDocsConfig:
+        """``mkdocs.yml`` as MkDocs reads it, with the plugin configured in it."""
+        return read_config(self.root / CONFIG_FILE, self.show, self._warn)
+
+    @property
     def options(self) -> PolicySiteConfig:
-        return read_options(self.root / CONFIG_FILE, self.show, self._warn)
+        return self.config.plugins[PLUGIN].config  # type: ignore[return-value]
+
+    @property
+    def site_dir(self) -> Path:
+        """Where ``mkdocs build`` writes the site (``site_dir``, absolute as MkDocs makes it)."""
+        return Path(self.config.site_dir)
 
     @property
     def sources_dir(self) -> Path:
@@ -71,16 +95,42 @@ class Project:
         """Paths in messages are relative to where the editor runs the command."""
         return os.path.relpath(path, Path.cwd())
 
-    def mkdocs(self, *args: str, **run: object) -> subprocess.CompletedProcess:
-        """Run the real ``mkdocs`` on this project, with this process's environment."""
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    def mkdocs(self, *args: str, env: Mapping[str, str] | None = None,
+               **run: object) -> subprocess.CompletedProcess:
+        """Run the real ``mkdocs`` on this project, with this process's environment and ``env``."""
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
         return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=self.root, env=env,
                               **run)  # type: ignore[call-overload]
 
+    def build(self, site_dir: Path, env: Mapping[str, str] | None = None) -> Build:
+        """The real ``mkdocs build --strict`` into ``site_dir``.
 
-def read_options(config_file: Path, show: Callable[[Path], str] = str,
-                 warn: Callable[[str], None] = lambda message: None) -> PolicySiteConfig:
-    """The plugin's options from ``config_file``, validated by MkDocs as a build validates them."""
+        Not ``--quiet``: MkDocs then drops warnings before strict mode counts them, and a build
+        that strict mode must fail passes. The output is filtered here instead.
+        """
+        result = self.mkdocs("build", "--strict", "--site-dir", str(site_dir), env=env,
+                             capture_output=True, text=True)
+        said = _worth_saying(result.stdout + "\n" + result.stderr)
+        return Build(result.returncode == 0, said or f"mkdocs exited with {result.returncode}")
+
+
+def _worth_saying(output: str) -> str:
+    """MkDocs' warnings and errors (a line starting with its level, and the lines after it
+    until the next level), without what it logs for information."""
+    kept, quiet = [], False
+    for line in output.splitlines():
+        level = line.split(" ", 1)[0]
+        if level.isupper() and line[len(level):].lstrip().startswith("-"):
+            quiet = level in QUIET_LEVELS
+        if not quiet and line.strip():
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def read_config(config_file: Path, show: Callable[[Path], str] = str,
+                warn: Callable[[str], None] = lambda message: None) -> MkDocsConfig:
+    """``config_file`` validated by MkDocs as a build validates it, the plugin's options too;
+    refused when the plugin is not configured in it."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
@@ -98,10 +148,9 @@ def read_options(config_file: Path, show: Callable[[Path], str] = str,
                               "that !ENV reads from the environment, impossible?") from None
     for _level, message in messages:
         warn(f"{where}: {message}")
-    plugin = config.plugins.get(PLUGIN)
-    if plugin is None:
+    if config.plugins.get(PLUGIN) is None:
         raise ConfigError(f"{where}: the {PLUGIN} plugin is not configured: add it under plugins")
-    return plugin.config  # type: ignore[return-value]
+    return config
 
 
 @contextmanager

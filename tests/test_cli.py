@@ -196,6 +196,21 @@ def test_check_passes_on_a_complete_project(project: Path) -> None:
     assert "check: all good" in result.stdout
 
 
+def test_check_fails_on_what_mkdocs_strict_only_warns_about(project: Path) -> None:
+    """A warning is what --strict turns into a failure: check must see it, not silence it."""
+    policy = project / "policy_src/policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
+                      encoding="utf-8")
+    page = project / "docs" / "about.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[Broken](no-such-page.md)\n", encoding="utf-8")
+    result = run_process(project, "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ("Doc file 'about.md' contains a link 'no-such-page.md', but the target is not found"
+            in result.stderr)
+    assert "INFO" not in result.stderr
+    assert "check: 1 problem(s)" in result.stderr
+
+
 def test_check_stops_at_source_errors_with_file_and_line(project: Path) -> None:
     path = project / f"policy_src/{UPCOMING}/sv.md"
     path.write_text(path.read_text(encoding="utf-8").replace("published:", "publsihed:"), encoding="utf-8")
