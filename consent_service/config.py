@@ -137,7 +137,8 @@ def _site_dir(value: Any, _instance_path: Path) -> str:
     text = str(value).strip()
     if not text:
         raise ConfigError("CONSENT_SITE_DIR is empty; give the directory of the built site")
-    return str(Path(text).expanduser().resolve())
+    # Absolute, but a link stays a link: `policy-site publish` swaps the one it serves through.
+    return os.path.abspath(os.path.expanduser(text))
 
 
 def _retention_days(value: Any, _instance_path: Path) -> int:

@@ -120,3 +120,13 @@ def test_every_setting_has_help_text():
     for setting in SETTINGS:
         assert setting.name.startswith("CONSENT_")
         assert len(setting.help) > 20
+
+
+def test_a_site_dir_that_is_a_link_stays_a_link(tmp_path, monkeypatch):
+    """`policy-site publish` serves the site through a link it swaps; resolving the link once at
+    start would pin the service to the build that was current then."""
+    (tmp_path / "site.20261201T000500Z").mkdir()
+    (tmp_path / "site").symlink_to("site.20261201T000500Z")
+    monkeypatch.chdir(tmp_path)
+    assert load(tmp_path, CONSENT_SITE_DIR="site")["CONSENT_SITE_DIR"] == str(tmp_path / "site")
+    assert load(tmp_path, CONSENT_SITE_DIR="./x/../site")["CONSENT_SITE_DIR"] == str(tmp_path / "site")
