@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -17,19 +17,17 @@ from markupsafe import escape
 
 from policy_core.errors import CoreError
 from policy_core.languages import LANGUAGES
-from policy_core.manifest import ShownText
-from policy_core.versions import CHANGE_TYPES, published_history
-from policy_site import checks, diff, drafts, lock
+from policy_core.versions import CHANGE_TYPES
+from policy_site import checks, diff, drafts, lock, release
 from policy_site.as_of import AsOfError
 from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
-from policy_site.pages import SiteContent
 from policy_site.project import Project, ProjectNotFound
-from policy_site.sources import PolicySources
+from policy_site.review import review, shown_text
 
 EXIT_PROBLEMS = 1
 EXIT_MISUSE = 2
-MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound)
+MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound, release.PublishTargetError)
 """Errors in how the command was run (its folder, its environment), not in the project's files."""
 
 EXIT_CODES = """\b
@@ -37,6 +35,14 @@ Exit codes:
   0  everything is fine
   1  problems were found (each printed as file:line: message)
   2  the command was used wrongly (unknown option, missing argument)"""
+
+PUBLISH_EXIT_CODES = """\b
+Exit codes:
+  0  published, or the site served was already current (nothing changed)
+  1  refused: problems in the sources, a failed build or check, or another
+     publish running; the site served stays as it was
+  2  the command was used wrongly (unknown option, a --site-dir that is a
+     folder or file rather than a link made by publish, a bad POLICY_AS_OF)"""
 
 
 class Commands(click.Group):
@@ -96,7 +102,7 @@ def new(project: Project, effective: datetime, published: datetime | None, chang
     if published_day > effective_day:
         raise click.UsageError(f"--published {published_day} is after --effective {effective_day}")
     folder = drafts.start_version(project.sources_dir, latest, effective_day, published_day, change_type)
-    lock.lock_in_effect(project.sources_dir, sources, as_of, _shown_text(sources))
+    lock.lock_in_effect(project.sources_dir, sources, as_of, shown_text(sources))
     click.echo(f"Created {project.show(folder)}/ from version {latest.id if latest else '-'}.")
     click.echo("Next: write `summary` in each language, edit the text, then run "
                "`policy-site preview` and `policy-site check`.")
@@ -113,7 +119,7 @@ def lock_command(project: Project) -> None:
     entries are never rewritten: `check` reports a changed version instead.
     """
     sources = project.load()
-    added = lock.lock_in_effect(project.sources_dir, sources, project.as_of, _shown_text(sources))
+    added = lock.lock_in_effect(project.sources_dir, sources, project.as_of, shown_text(sources))
     click.echo(f"{project.show(project.sources_dir / lock.LOCK_FILE)}: "
                + (f"locked {', '.join(added)}" if added else "already up to date"))
 
@@ -135,20 +141,12 @@ def check(project: Project, verbose: bool, no_build: bool) -> None:
     - no placeholders remain for versions not yet in effect.
     A version whose published date is still ahead is left out, as the site leaves it out.
     """
-    sources = project.load()
-    as_of = project.as_of
-    history, unpublished = published_history(sources.versions, as_of)
-    for version in unpublished:
+    found = review(project, project.load())
+    for version in found.unpublished:
         click.echo(f"version {version.id} is left out until it is published on {version.published}: "
                    f"check it as of then with POLICY_AS_OF={version.published}")
-    current_lock = lock.read_lock(project.sources_dir / lock.LOCK_FILE)
-    errors = lock.verify_lock(project.sources_dir, current_lock, sources, as_of, _shown_text(sources),
-                              project.show)
-    results = checks.art13_results(sources.facts, history)
-    _print_art13(results, verbose)
-    errors += [problem for result in results for problem in result.problems]
-    errors += checks.unfilled_facts(sources.facts, history)
-    errors += checks.unfinished_summaries(history)
+    _print_art13(found.art13, verbose)
+    errors = found.problems
     for problem in errors:
         click.echo(str(problem), err=True)
     built = no_build or _strict_build(project)
@@ -176,7 +174,7 @@ def diff_command(project: Project, old: str, new: str, lang: str, output: str,
     are shown as [-words-] and added ones as {+words+}.
     """
     sources = project.load()
-    shown = _shown_text(sources)
+    shown = shown_text(sources)
     versions = {v.id: v for v in sources.versions}
     for version_id in (old, new):
         if version_id not in versions:
@@ -188,6 +186,37 @@ def diff_command(project: Project, old: str, new: str, lang: str, output: str,
     else:
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(diff.render_text(comparison, color=use_color, _=gettext), color=use_color)
+
+
+@main.command(epilog=PUBLISH_EXIT_CODES)
+@click.option("--site-dir", "link", type=click.Path(dir_okay=True, path_type=Path),
+              help="The link the web server serves; the builds go beside it. Default: site_dir "
+                   "in mkdocs.yml.")
+@click.option("--keep", type=click.IntRange(min=release.MIN_KEEP), default=3, show_default=True,
+              help="Builds to keep: the one served, the one before it for rollback, and older ones.")
+@pass_project
+def publish(project: Project, link: Path | None, keep: int) -> None:
+    """Build the site as of today (or POLICY_AS_OF) and swap it in: what a daily timer runs.
+
+    Checks the sources as `check` does and refuses what must not be published (placeholders
+    included), builds into a new folder beside the site, checks the build and only then makes
+    the site link point at it, in one atomic rename. On any failure the site served stays as it
+    was. Running it again on the same day with the same sources changes nothing.
+    """
+    outcome = release.publish(project, link.absolute() if link else project.site_dir, keep=keep)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    served = project.show(outcome.served)
+    if not outcome.changed:
+        click.echo(f"publish: {served} is already current as of {outcome.as_of} (current version "
+                   f"{outcome.current}): nothing changed")
+        return
+    click.echo(f"publish: {served} is now served as of {outcome.as_of} (current version "
+               f"{outcome.current})")
+    if outcome.previous is not None:
+        click.echo(f"publish: {project.show(outcome.previous)} is kept for rollback")
+    for path in outcome.removed:
+        click.echo(f"publish: removed {project.show(path)}")
 
 
 @main.command(epilog=EXIT_CODES)
@@ -246,11 +275,6 @@ def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:
                 click.echo(f"  ok      Art. {item.article} {item.title[lang]}: {text.path}:{finding.line}")
             elif not finding.present and not result.upcoming:
                 click.echo(f"  missing Art. {item.article} {item.title[lang]}")
-
-
-def _shown_text(sources: PolicySources) -> ShownText:
-    """The text a visitor of a version's page is shown, exactly as the site renders it."""
-    return SiteContent(sources, date.max).reader_text
 
 
 def _strict_build(project: Project) -> bool:

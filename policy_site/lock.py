@@ -139,9 +139,17 @@ def lock_in_effect(root: Path, sources: PolicySources, as_of: date, shown: Shown
 def verify_lock(root: Path, lock: Lock, sources: PolicySources, as_of: date, shown: ShownText,
                 show: Callable[[Path], str] = str) -> list[Problem]:
     """Every difference between what the versions in effect show and the lock, as problems an
-    editor can act on: a changed file at the file, a changed fact at the line its value is
-    written on (once, naming every version and language that shows it), and a shown text that
-    changed with neither at the version's text."""
+    editor can act on: what changed since a version was locked, and a version in effect that
+    is not locked yet."""
+    return (changed_since_locked(root, lock, sources, as_of, shown, show)
+            + unlocked(root, lock, sources.versions, as_of, show))
+
+
+def changed_since_locked(root: Path, lock: Lock, sources: PolicySources, as_of: date, shown: ShownText,
+                         show: Callable[[Path], str] = str) -> list[Problem]:
+    """What a locked version shows that differs from the lock: a changed file at the file, a
+    changed fact at the line its value is written on (once, naming every version and language
+    that shows it), and a shown text that changed with neither at the version's text."""
     problems = []
     known = {version.id: version for version in sources.versions}
     lock_path = root / LOCK_FILE
@@ -170,12 +178,16 @@ def verify_lock(root: Path, lock: Lock, sources: PolicySources, as_of: date, sho
     fact_problems = [_fact_problem(sources.facts, key, shown_in, later)
                      for key, shown_in in changed_facts.items()]
     problems += sorted(fact_problems, key=lambda problem: problem.line or 0)
-    for version in sources.versions:
-        if version.effective <= as_of and version.id not in lock:
-            problems.append(Problem(show(root / "versions" / version.id / f"{LANGUAGES[0]}.md"), 1,
-                                    f"in effect since {version.effective} but not in "
-                                    f"{show(lock_path)}: run `policy-site lock`"))
     return problems
+
+
+def unlocked(root: Path, lock: Lock, versions: list[PolicyVersion], as_of: date,
+             show: Callable[[Path], str] = str) -> list[Problem]:
+    """Every version in effect on ``as_of`` that the lock does not hold yet."""
+    return [Problem(show(root / "versions" / version.id / f"{LANGUAGES[0]}.md"), 1,
+                    f"in effect since {version.effective} but not in {show(root / LOCK_FILE)}: "
+                    "run `policy-site lock`")
+            for version in versions if version.effective <= as_of and version.id not in lock]
 
 
 def _file_problems(locked: LockedVersion, now: LockedVersion, version: PolicyVersion, folder: Path,
