@@ -1,20 +1,24 @@
-"""Operator commands: ``flask --app consent_service.app consent init-db | verify | purge | export``."""
+"""Operator commands: ``flask --app consent_service.app consent init-db | verify | purge | export |
+backup | restore-check``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from . import backup
 from .audit_api import ndjson_lines
 from .engine import StorageError
 from .query import Day, utc_window
 from .records import utc_now
 from .services import services
+from .storage import VerifyReport
 
 consent = AppGroup("consent", help="Operate the consent database.")
 
@@ -106,6 +110,48 @@ def export_command(first: dt.date | None, last: dt.date | None) -> None:
             click.echo(line, nl=False)
     except StorageError as error:
         raise OperatorError(str(error)) from None
+
+
+@consent.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Copy the SQLite database to FILE while the service runs, and verify the copy.
+
+    The copy is consistent (SQLite's online backup API, one read transaction) and readable by
+    its owner only. FILE must not exist yet. For PostgreSQL use pg_dump (see the README).
+    """
+    try:
+        report = backup.backup(services().storage, file)
+    except (backup.BackupError, StorageError) as error:
+        raise OperatorError(str(error)) from None
+    except backup.UnusableBackup as error:
+        click.echo(f"The copy cannot be restored: {error}", err=True)
+        sys.exit(1)
+    _report_backup(file, report)
+
+
+@consent.command("restore-check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_check_command(file: Path) -> None:
+    """Verify a SQLite backup as an auditor would; exit 0 when it restores into an intact log.
+
+    FILE is opened read-only and restored into a scratch database, whose whole hash chain is
+    recomputed; prints the same JSON as `verify`, exit 1 when the backup is not intact.
+    """
+    try:
+        report = backup.restore_check(file)
+    except backup.UnusableBackup as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    _report_backup(file, report)
+
+
+def _report_backup(file: Path, report: VerifyReport) -> None:
+    click.echo(json.dumps({"backup": str(file), **report.as_json()}))
+    if not report.ok:
+        click.echo(f"{file}: the chain is broken at sequence {report.broken_at}: {report.reason}",
+                   err=True)
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:
