@@ -1,12 +1,15 @@
 """Security headers on every response, CORS for configured origins, the rate limit.
 
-Three Content-Security-Policies: the site's pages are built by MkDocs Material,
-which needs inline scripts and styles; the consent-log page is ours and needs
-neither; the API serves only JSON and allows nothing at all.
+Three Content-Security-Policies: the site's pages run no inline script and no inline
+style (the theme loads Material's inline helpers from a file); the consent-log page is ours
+and needs less still; the API serves only JSON and allows nothing at all. The pages that
+demonstrate gated inline snippets are the one exception. nginx sends the same site policy
+and headers in production (deploy/nginx/), and the tests compare the two.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -16,10 +19,15 @@ from flask_limiter.util import get_remote_address
 from .errors import ApiError
 
 SITE_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-src 'self'; connect-src 'self'; object-src 'none'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+INLINE_SNIPPET_CSP = SITE_CSP.replace("script-src 'self';", "script-src 'self' 'unsafe-inline';")
+INLINE_SNIPPET_PAGES = re.compile(r"/(?:en/)?demo/(?:index\.html)?")
+"""The demonstration of gated inline snippets (docs/demo.md): the banner runs them once their
+category is accepted, which only 'unsafe-inline' allows. A site's own gated snippets are
+external files (``<script type="text/plain" data-category="…" src="…">``) under SITE_CSP."""
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -126,6 +134,8 @@ def _add_headers(response: Response) -> Response:
         csp = API_CSP
         if "Cache-Control" not in response.headers:
             response.cache_control.no_store = True
+    elif INLINE_SNIPPET_PAGES.fullmatch(request.path):
+        csp = INLINE_SNIPPET_CSP
     else:
         csp = g.get("consent_csp", SITE_CSP)
     response.headers.setdefault("Content-Security-Policy", csp)

@@ -19,7 +19,7 @@ from werkzeug.security import safe_join
 from .services import services
 
 HASHED_ASSET = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?(?:css|js)$")
-REVALIDATE = (".html", ".json", ".xml", ".txt", ".webmanifest")
+REVALIDATE = (".html", ".json", ".xml", ".txt", ".webmanifest", ".css", ".js")
 
 bp = Blueprint("site", __name__)
 
@@ -83,8 +83,10 @@ def _resolve(path: str) -> Path | None:
 
 
 def _cache_control(name: str) -> str:
-    """Fingerprinted assets never change; pages and feeds are revalidated on every visit
-    (cheap, thanks to ETag and Last-Modified); other files may be reused for an hour."""
+    """Fingerprinted assets never change; pages, the manifest and the site's own
+    unfingerprinted stylesheets and scripts (which a new build changes under the same name)
+    are revalidated on every visit (cheap, thanks to ETag and Last-Modified); other files may
+    be reused for an hour. deploy/nginx/policy-site.conf applies the same rule."""
     if HASHED_ASSET.search(name):
         return "public, max-age=31536000, immutable"
     if name.endswith(REVALIDATE):

@@ -9,7 +9,7 @@ import re
 import pytest
 from consent_testing import ADMIN_TOKEN
 
-from consent_service.security import API_CSP, COMMON_HEADERS, PAGE_CSP, SITE_CSP
+from consent_service.security import API_CSP, COMMON_HEADERS, INLINE_SNIPPET_CSP, PAGE_CSP, SITE_CSP
 
 ALLOWED = "https://www.example.se"
 
@@ -58,11 +58,20 @@ def test_hsts_is_sent_over_https(client):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
-def test_the_site_csp_allows_what_material_needs_and_the_api_csp_allows_nothing():
-    assert "script-src 'self' 'unsafe-inline'" in SITE_CSP
+def test_the_site_csp_allows_no_inline_code_and_the_api_csp_allows_nothing():
+    assert "unsafe-inline" not in SITE_CSP
+    assert "script-src 'self';" in SITE_CSP
     assert "frame-ancestors 'none'" in SITE_CSP
     assert API_CSP.startswith("default-src 'none'")
     assert "unsafe-inline" not in PAGE_CSP
+
+
+@pytest.mark.parametrize("path", ["/demo/", "/en/demo/", "/demo/index.html"])
+def test_only_the_demonstration_of_inline_snippets_may_run_inline_script(client, path):
+    csp = client.get(path).headers["Content-Security-Policy"]
+    assert csp == INLINE_SNIPPET_CSP
+    assert csp == SITE_CSP.replace("script-src 'self';", "script-src 'self' 'unsafe-inline';")
+    assert client.get(path.replace("demo", "about")).headers["Content-Security-Policy"] == SITE_CSP
 
 
 def test_api_responses_are_not_cached(client):

@@ -101,6 +101,18 @@ def test_pages_and_feeds_are_revalidated(client, path):
     assert client.get(path).headers["Cache-Control"] == "no-cache"
 
 
+def test_the_sites_own_stylesheets_and_scripts_are_revalidated(make_app, site_dir, tmp_path):
+    """Not fingerprinted: a new build changes them under the same name."""
+    copy = tmp_path / "site"
+    shutil.copytree(site_dir, copy)
+    for name in ("stylesheets/policy.min.css", "javascripts/consent.min.js"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_text("/* a build */", encoding="utf-8")
+    client = make_app(CONSENT_SITE_DIR=str(copy)).test_client()
+    for name in ("stylesheets/policy.min.css", "javascripts/consent.min.js"):
+        assert client.get(f"/{name}").headers["Cache-Control"] == "no-cache"
+
+
 def test_other_files_are_cached_for_an_hour(client):
     assert client.get("/assets/images/favicon.png").headers["Cache-Control"] == "public, max-age=3600"
 
