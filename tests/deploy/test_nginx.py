@@ -1,0 +1,222 @@
+"""nginx configured from deploy/nginx/, in front of gunicorn started as the systemd unit starts
+it: the site as static files (compressed, cached by the right rules, with the security headers
+the service would send), the consent service's paths passed on, and no client address logged
+where a choice is recorded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from deploy_testing import Answer, Production, from_service, through_nginx
+from site_testing import PAGE_TYPES
+
+from consent_service.security import API_CSP, COMMON_HEADERS, INLINE_SNIPPET_CSP, PAGE_CSP, SITE_CSP
+
+GZIP = {"Accept-Encoding": "gzip"}
+SITE_HEADERS = ("Content-Security-Policy", "Cache-Control", "Strict-Transport-Security", *COMMON_HEADERS)
+PAGES = {kind: "/" + path for kind, path in PAGE_TYPES.items()} | {
+    "English home": "/en/", "English demo page": "/en/demo/", "404 page": "/no-such-page/"}
+
+
+def file_of(production: Production, path: str) -> Path:
+    target = production.link / path.lstrip("/")
+    return target / "index.html" if path.endswith("/") else target
+
+
+def choice(production: Production) -> dict:
+    manifest = json.loads((production.link / "versions.json").read_text(encoding="utf-8"))
+    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
+    inventory = current["inventory"]
+    return {"action": "reject_all",
+            "categories": {c: c in inventory["required"] for c in inventory["categories"]},
+            "policy": {"version": current["id"], "language": "sv",
+                       "sha256": current["languages"]["sv"]["sha256"]},
+            "inventory": inventory["sha256"], "source": "banner"}
+
+
+def post_choice(production: Production, body: dict) -> Answer:
+    return through_nginx(production, "/api/v1/consents", method="POST", body=json.dumps(body).encode(),
+                         headers={"Content-Type": "application/json",
+                                  "Origin": f"https://127.0.0.1:{production.https_port}"})
+
+
+# The site's files --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", PAGES)
+def test_every_page_type_has_the_headers_the_service_sends_for_it(production: Production, kind: str) -> None:
+    path = PAGES[kind]
+    nginx, service = through_nginx(production, path), from_service(production, path)
+    assert nginx.status == service.status == (404 if kind == "404 page" else 200)
+    for name in SITE_HEADERS:
+        assert nginx.header(name) == service.header(name), name
+    demo = "demo" in path
+    assert nginx.header("Content-Security-Policy") == (INLINE_SNIPPET_CSP if demo else SITE_CSP)
+    assert nginx.header("Strict-Transport-Security") == "max-age=31536000"
+    assert nginx.header("Cache-Control") == "no-cache"
+    if kind != "404 page":
+        assert nginx.header("ETag") and nginx.header("Last-Modified")
+    assert nginx.body == file_of(production, "/404.html" if kind == "404 page" else path).read_bytes()
+
+
+def test_pages_are_compressed_for_clients_that_accept_it(production: Production) -> None:
+    answer = through_nginx(production, "/versions/2026-11-01/", headers=GZIP)
+    assert (answer.status, answer.header("Content-Encoding")) == (200, "gzip")
+    assert answer.header("Vary") == "Accept-Encoding"
+    original = file_of(production, "/versions/2026-11-01/").read_bytes()
+    assert gzip.decompress(answer.body) == original
+    assert len(answer.body) < len(original) / 3
+    assert through_nginx(production, "/versions/2026-11-01/").header("Content-Encoding") is None
+
+
+def test_fingerprinted_assets_are_immutable_and_everything_else_revalidated_or_short_lived(
+    production: Production
+) -> None:
+    [stylesheet] = (production.link / "assets" / "stylesheets").glob("main.*.min.css")
+    [bundle] = (production.link / "assets" / "javascripts").glob("bundle.*.min.js")
+    expected = {
+        f"/assets/stylesheets/{stylesheet.name}": "public, max-age=31536000, immutable",
+        f"/assets/javascripts/{bundle.name}": "public, max-age=31536000, immutable",
+        "/stylesheets/policy.min.css": "no-cache",
+        "/javascripts/consent.min.js": "no-cache",
+        "/versions.json": "no-cache",
+        "/sitemap.xml": "no-cache",
+        "/assets/images/favicon.png": "public, max-age=3600",
+        "/feed.atom": "public, max-age=3600",
+    }
+    for path, cache_control in expected.items():
+        nginx = through_nginx(production, path, headers=GZIP)
+        assert nginx.status == 200, path
+        assert nginx.header("Cache-Control") == cache_control, path
+        assert from_service(production, path).header("Cache-Control") == cache_control, path
+        if path.endswith((".css", ".js", ".json", ".xml", ".atom")) and len(
+                file_of(production, path).read_bytes()) >= 256:  # gzip_min_length
+            assert nginx.header("Content-Encoding") == "gzip", path
+            assert gzip.decompress(nginx.body) == file_of(production, path).read_bytes(), path
+
+
+def test_the_published_sources_are_served_byte_for_byte_as_utf8_markdown(production: Production) -> None:
+    answer = through_nginx(production, "/versions/2026-11-01/sv.md")
+    assert answer.status == 200
+    assert answer.header("Content-Type") == "text/markdown; charset=utf-8"
+    assert answer.body == file_of(production, "/versions/2026-11-01/sv.md").read_bytes()
+    assert answer.header("Content-Security-Policy") == SITE_CSP
+
+
+def test_a_folder_without_its_slash_is_redirected_on_this_origin(production: Production) -> None:
+    answer = through_nginx(production, "/about")
+    assert answer.status == 301
+    assert answer.header("Location") == "/about/"
+
+
+def test_dotfiles_are_never_served(production: Production) -> None:
+    (production.release / ".hidden").write_text("not for the web", encoding="utf-8")
+    answer = through_nginx(production, "/.hidden")
+    assert answer.status == 404
+    assert b"not for the web" not in answer.body
+
+
+def test_plain_http_only_redirects_to_https_and_answers_certificate_challenges(
+    production: Production
+) -> None:
+    import http.client
+
+    from deploy_testing import fetch
+
+    (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True, exist_ok=True)
+    (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge" / "token").write_text("proof")
+    plain = http.client.HTTPConnection("127.0.0.1", production.http_port, timeout=10)
+    answer = fetch(plain, "/versions/", headers={"Host": "policy.example.se"})
+    assert answer.status == 301
+    assert answer.header("Location") == "https://policy.example.se/versions/"
+    assert answer.header("Strict-Transport-Security") is None
+    plain = http.client.HTTPConnection("127.0.0.1", production.http_port, timeout=10)
+    assert fetch(plain, "/.well-known/acme-challenge/token").body == b"proof"
+
+
+# The consent service behind it -------------------------------------------------------------------
+
+def test_the_api_is_passed_to_gunicorn_with_its_own_headers_and_hsts(production: Production) -> None:
+    answer = through_nginx(production, "/api/v1/health", headers=GZIP)
+    assert answer.status == 200
+    assert json.loads(answer.body)["site"]["current"] == "2026-11-01"
+    assert answer.header("Content-Security-Policy") == API_CSP
+    assert answer.header("Cache-Control") == "no-store"
+    assert answer.header("Strict-Transport-Security") == "max-age=31536000", "the scheme reaches the service"
+    assert answer.header("Content-Encoding") is None
+
+
+def test_a_choice_posted_through_nginx_is_recorded_from_this_origin(production: Production) -> None:
+    answer = post_choice(production, choice(production))
+    assert answer.status == 201, answer.body
+    assert json.loads(answer.body)["sequence"] >= 1
+
+
+def test_a_choice_from_another_origin_is_refused_by_the_service(production: Production) -> None:
+    body = json.dumps(choice(production)).encode()
+    answer = through_nginx(production, "/api/v1/consents", method="POST", body=body,
+                           headers={"Content-Type": "application/json", "Origin": "https://evil.example"})
+    assert answer.status == 403
+    assert json.loads(answer.body)["error"]["code"] == "origin_not_allowed"
+
+
+def test_bodies_too_large_get_the_services_json_error_or_stop_at_nginx(production: Production) -> None:
+    headers = {"Content-Type": "application/json"}
+    answer = through_nginx(production, "/api/v1/consents", method="POST", body=b" " * 5000, headers=headers)
+    assert (answer.status, json.loads(answer.body)["error"]["code"]) == (413, "body_too_large")
+    answer = through_nginx(production, "/api/v1/consents", method="POST", body=b" " * 100_000,
+                           headers=headers)
+    assert answer.status == 413
+
+
+@pytest.mark.parametrize("path", ["/consent-log", "/en/consent-log"])
+def test_the_consent_log_pages_and_their_files_come_from_the_service(production: Production,
+                                                                     path: str) -> None:
+    answer = through_nginx(production, path)
+    assert answer.status == 200
+    assert answer.header("Content-Security-Policy") == PAGE_CSP
+    assert answer.header("Cache-Control") == "no-store"
+    assert answer.body == from_service(production, path).body
+    script = through_nginx(production, "/_consent/consent-log.js")
+    assert script.status == 200
+    assert script.body == from_service(production, "/_consent/consent-log.js").body
+
+
+# Logs --------------------------------------------------------------------------------------------
+
+def read_log(production: Production, name: str, containing: str) -> list[str]:
+    """The lines of one of the site's logs that contain ``containing`` (nginx writes them as it
+    answers, so they are there by the time the answer has been read)."""
+    path = production.nginx_prefix / "logs" / name
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if containing in line]
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
+def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
+    production: Production
+) -> None:
+    marker = f"/about/?visit={time.time_ns()}"
+    assert through_nginx(production, marker).status == 200
+    assert post_choice(production, choice(production)).status == 201
+    assert through_nginx(production, "/consent-log").status == 200
+
+    [page] = read_log(production, "access.log", marker)
+    assert page.startswith("127.0.0.1 ")
+    recorded = read_log(production, "consent.log", "POST /api/v1/consents")
+    assert recorded and all(re.fullmatch(r'\[[^]]+\] "POST /api/v1/consents HTTP/1\.1" \d{3} \d+ [\d.]+', line)
+                            for line in recorded), recorded
+    assert read_log(production, "consent.log", "GET /consent-log")
+    everything = "\n".join(path.read_text(encoding="utf-8") for path in
+                           (production.nginx_prefix / "logs").glob("*.log"))
+    recording = re.compile(r"(POST|GET) (/api/v1/consents|/consent-log|/en/consent-log)[ /?]")
+    assert not [line for line in everything.splitlines() if recording.search(line) and "127.0.0.1" in line]
