@@ -213,8 +213,8 @@ def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
     [page] = read_log(production, "access.log", marker)
     assert page.startswith("127.0.0.1 ")
     recorded = read_log(production, "consent.log", "POST /api/v1/consents")
-    assert recorded and all(re.fullmatch(r'\[[^]]+\] "POST /api/v1/consents HTTP/1\.1" \d{3} \d+ [\d.]+', line)
-                            for line in recorded), recorded
+    line_format = re.compile(r'\[[^]]+\] "POST /api/v1/consents HTTP/1\.1" \d{3} \d+ [\d.]+')
+    assert recorded and all(line_format.fullmatch(line) for line in recorded), recorded
     assert read_log(production, "consent.log", "GET /consent-log")
     everything = "\n".join(path.read_text(encoding="utf-8") for path in
                            (production.nginx_prefix / "logs").glob("*.log"))
