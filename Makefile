@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless faketime
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless faketime nginx logrotate systemd
 
 .PHONY: run test site lint catalogs system-deps node-deps
 
@@ -30,7 +30,7 @@ run: site
 	@echo "Serving the site and the consent service on http://$(HOST):$(PORT)/"
 	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket 'consent_service.app:create_app()'
 
-## Install what the browser, PostgreSQL and HTML validator tests need (Debian, as root).
+## Install what the browser, PostgreSQL, HTML validator and production set-up tests need (Debian, as root).
 system-deps:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
