@@ -198,9 +198,7 @@ def test_check_passes_on_a_complete_project(project: Path) -> None:
 
 def test_check_fails_on_what_mkdocs_strict_only_warns_about(project: Path) -> None:
     """A warning is what --strict turns into a failure: check must see it, not silence it."""
-    policy = project / "policy_src/policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
-                      encoding="utf-8")
+    complete_project(project)
     page = project / "docs" / "about.md"
     page.write_text(page.read_text(encoding="utf-8") + "\n[Broken](no-such-page.md)\n", encoding="utf-8")
     result = run_process(project, "check")

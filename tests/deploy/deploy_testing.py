@@ -24,6 +24,7 @@ from pathlib import Path
 
 from banner_fixtures import free_port
 from site_testing import REPO, copy_project
+from site_testing import complete_project as fill_in_placeholders
 
 DEPLOY = REPO / "deploy"
 FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
@@ -33,9 +34,7 @@ POLICY_SITE = Path(sys.executable).with_name("policy-site")
 def complete_project(target: Path) -> Path:
     """A copy of the project with every PLACEHOLDER fact filled in, as it must be to publish."""
     project = copy_project(target)
-    policy = project / "policy_src" / "policy.yml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
-                      encoding="utf-8")
+    fill_in_placeholders(project)
     return project
 
 

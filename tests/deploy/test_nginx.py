@@ -213,7 +213,7 @@ def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
     [page] = read_log(production, "access.log", marker)
     assert page.startswith("127.0.0.1 ")
     recorded = read_log(production, "consent.log", "POST /api/v1/consents")
-    line_format = re.compile(r'\[[^]]+\] "POST /api/v1/consents HTTP/1\.1" \d{3} \d+ [\d.]+')
+    line_format = re.compile(r'\[[^]]+\] "POST /api/v1/consents HTTP/[\d.]+" \d{3} \d+ [\d.]+')
     assert recorded and all(line_format.fullmatch(line) for line in recorded), recorded
     assert read_log(production, "consent.log", "GET /consent-log")
     everything = "\n".join(path.read_text(encoding="utf-8") for path in
