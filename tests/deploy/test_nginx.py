@@ -209,6 +209,7 @@ def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
     assert through_nginx(production, marker).status == 200
     assert post_choice(production, choice(production)).status == 201
     assert through_nginx(production, "/consent-log").status == 200
+    through_nginx(production, "/api/v1/me/consents")
 
     [page] = read_log(production, "access.log", marker)
     assert page.startswith("127.0.0.1 ")
@@ -216,7 +217,8 @@ def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
     line_format = re.compile(r'\[[^]]+\] "POST /api/v1/consents HTTP/[\d.]+" \d{3} \d+ [\d.]+')
     assert recorded and all(line_format.fullmatch(line) for line in recorded), recorded
     assert read_log(production, "consent.log", "GET /consent-log")
+    assert read_log(production, "consent.log", "GET /api/v1/me/consents")
     everything = "\n".join(path.read_text(encoding="utf-8") for path in
                            (production.nginx_prefix / "logs").glob("*.log"))
-    recording = re.compile(r"(POST|GET) (/api/v1/consents|/consent-log|/en/consent-log)[ /?]")
+    recording = re.compile(r"(POST|GET) (/api/v1/consents|/api/v1/me/|/consent-log|/en/consent-log)[ /?]")
     assert not [line for line in everything.splitlines() if recording.search(line) and "127.0.0.1" in line]
