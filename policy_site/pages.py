@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import jinja2
@@ -59,6 +59,22 @@ def relative_url(target: str, base: str) -> str:
     return "./" if rel == "./" or rel == "/" else rel
 
 
+def _home_src(lang: str) -> str:
+    return f"{prefix(lang)}index.md"
+
+
+def _version_src(version: PolicyVersion, lang: str) -> str:
+    return f"{version_url(version.id, lang)}index.md"
+
+
+def _changes_src(lang: str) -> str:
+    return f"{prefix(lang)}changes/index.md"
+
+
+def _diff_src(old: PolicyVersion, new: PolicyVersion, lang: str) -> str:
+    return f"{diff_url(old.id, new.id, lang)}index.md"
+
+
 DIFF_TEMPLATE = "diff-page.html"
 """The theme template of diff pages (``theme/diff-page.html``): it adds the diff stylesheet."""
 
@@ -88,17 +104,20 @@ class SiteContent:
         self._gettext: dict[str, Callable[[str], str]] = {
             lang: translations[lang].gettext for lang in LANGUAGES}
         self._envs = {lang: _environment(lang, translations[lang]) for lang in LANGUAGES}
+        self._pages: list[GeneratedPage] | None = None
 
     # public -----------------------------------------------------------------------------------
 
+    def page_uris(self) -> list[str]:
+        """Where every generated page goes, in the order of :meth:`pages`, rendering none of them."""
+        return [src for src, _render in self._plan()]
+
     def pages(self) -> list[GeneratedPage]:
-        pages = []
-        for lang in LANGUAGES:
-            pages.append(self.home_page(lang))
-            pages.extend(self.version_page(v, lang) for v in self.history)
-            pages.append(self.changes_page(lang))
-            pages.extend(self.diff_page(old, new, lang) for old, new in self.history.compared_pairs())
-        return pages
+        """Every generated page, rendered on first use and kept: the diffs make this the costly
+        part of a build, so nothing should render it twice."""
+        if self._pages is None:
+            self._pages = [render() for _src, render in self._plan()]
+        return self._pages
 
     def files(self) -> list[GeneratedFile]:
         files = [GeneratedFile("versions.json", manifest.to_json(
@@ -147,6 +166,18 @@ class SiteContent:
 
     # pages ------------------------------------------------------------------------------------
 
+    def _plan(self) -> list[tuple[str, Callable[[], GeneratedPage]]]:
+        """Every generated page as (source path, how to render it): the one list both
+        :meth:`page_uris` and :meth:`pages` read."""
+        plan: list[tuple[str, Callable[[], GeneratedPage]]] = []
+        for lang in LANGUAGES:
+            plan.append((_home_src(lang), partial(self.home_page, lang)))
+            plan.extend((_version_src(v, lang), partial(self.version_page, v, lang)) for v in self.history)
+            plan.append((_changes_src(lang), partial(self.changes_page, lang)))
+            plan.extend((_diff_src(old, new, lang), partial(self.diff_page, old, new, lang))
+                        for old, new in self.history.compared_pairs())
+        return plan
+
     def home_page(self, lang: str) -> GeneratedPage:
         current = self.history.current
         assert current is not None, "validated by the plugin: some version is in effect"
@@ -154,14 +185,14 @@ class SiteContent:
         description = _("How we process your personal data: the privacy policy in effect from "
                         "%(date)s, with every earlier version and what changed.") % {
             "date": long_date(current.effective, lang)}
-        return self._version_markdown(current, lang, f"{prefix(lang)}index.md", description)
+        return self._version_markdown(current, lang, _home_src(lang), description)
 
     def version_page(self, version: PolicyVersion, lang: str) -> GeneratedPage:
-        src = f"{version_url(version.id, lang)}index.md"
-        return self._version_markdown(version, lang, src, self._version_description(version, lang))
+        return self._version_markdown(version, lang, _version_src(version, lang),
+                                      self._version_description(version, lang))
 
     def changes_page(self, lang: str) -> GeneratedPage:
-        src = f"{prefix(lang)}changes/index.md"
+        src = _changes_src(lang)
         html = self._render("changes.html", lang, src, entries=[
             {"version": v, "text": v.text(lang), "status": self.history.status(v),
              "previous": self.history.previous(v), "current": self.history.current}
@@ -174,7 +205,7 @@ class SiteContent:
         return GeneratedPage(src, lang, _page_markdown(title, html, description=description))
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
-        src = f"{diff_url(old.id, new.id, lang)}index.md"
+        src = _diff_src(old, new, lang)
         comparison = diff_module.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
         body = diff_module.render_html(comparison, self._gettext[lang])
         html = self._render("diff.html", lang, src, old=old, new=new, body=body,

@@ -148,9 +148,9 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         build for publishing also refuses every placeholder fact a draft would mark.
         """
         assert self.content is not None
-        problems = [f"{config.docs_dir}/{page.src_uri}: would replace a generated page: rename "
-                    "or remove it" for page in self.content.pages()
-                    if (Path(config.docs_dir) / page.src_uri).exists()]
+        problems = [f"{config.docs_dir}/{src_uri}: would replace a generated page: rename "
+                    "or remove it" for src_uri in self.content.page_uris()
+                    if (Path(config.docs_dir) / src_uri).exists()]
         if not self.serving:
             problems += [str(problem) for problem in unfinished_summaries(self.content.history)]
         if self.publish:
