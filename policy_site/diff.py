@@ -17,12 +17,13 @@ to the text a reader sees. Fenced code and setext headings are not recognised: p
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from markupsafe import Markup, escape
 
@@ -154,6 +155,11 @@ def parse_sections(markdown: str) -> list[Section]:
     the section that holds it. A heading without ``{#id}`` gets one derived from its title, and a
     repeated id a numeric suffix, so ids stay unique; the sources' validation reports both anyway.
     """
+    return _parse_sections(markdown, _parse_blocks)
+
+
+def _parse_sections(markdown: str, parse_blocks: Callable[[list[str]], list[Block]]) -> list[Section]:
+    """:func:`parse_sections` with the blocks of each section's lines read by ``parse_blocks``."""
     chunks: list[tuple[tuple[int, str, str], list[str]]] = [((1, "", ""), [])]
     for line in markdown.replace("\r\n", "\n").split("\n"):
         heading = _parse_heading(line)
@@ -164,7 +170,7 @@ def parse_sections(markdown: str) -> list[Section]:
     sections: list[Section] = []
     taken: set[str] = set()
     for (level, section_id, title), lines in chunks:
-        blocks = _parse_blocks(lines)
+        blocks = parse_blocks(lines)
         if not section_id and not blocks:
             continue  # no text before the first heading
         if section_id:
@@ -315,12 +321,21 @@ def diff_words(old: str, new: str) -> list[Segment]:
     return segments
 
 
-def _similarity(old: Block, new: Block) -> float:
-    if old.kind != new.kind:
+def _words(text: str) -> list[str]:
+    """The tokens that count for similarity: words and punctuation, not the space between."""
+    return [token for token in _TOKEN.findall(text) if not token.isspace()]
+
+
+def _similarity(old_words: list[str], new_words: list[str]) -> float:
+    """Share of words two blocks have in common, or 0.0 if that is below SIMILARITY_THRESHOLD.
+
+    Below the threshold the exact share changes nothing (such blocks are never paired), so the
+    cheap upper bounds of :class:`SequenceMatcher` rule most pairs out before the real match.
+    """
+    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+    if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD or matcher.quick_ratio() < SIMILARITY_THRESHOLD:
         return 0.0
-    old_words = [t for t in _TOKEN.findall(old.text) if not t.isspace()]
-    new_words = [t for t in _TOKEN.findall(new.text) if not t.isspace()]
-    return SequenceMatcher(None, old_words, new_words, autojunk=False).ratio()
+    return matcher.ratio()
 
 
 def _whole(block: Block, status: Status) -> BlockDiff:
@@ -328,54 +343,9 @@ def _whole(block: Block, status: Status) -> BlockDiff:
     return BlockDiff(block.kind, status, [Segment(op, block.text)])
 
 
-def _changed(old: Block, new: Block) -> BlockDiff:
-    if old.text == new.text:
-        return _whole(new, "unchanged")
-    return BlockDiff(new.kind, "changed", diff_words(old.text, new.text))
-
-
-def diff_blocks(old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:
-    """Align identical blocks, then pair the rest by similarity.
-
-    Pairing within each replaced stretch keeps the order of both sides and maximises the total
-    similarity (a small dynamic programme: stretches are a handful of blocks), so one edited
-    paragraph among new ones is still shown as edited. Removals come before additions.
-    """
-    result: list[BlockDiff] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            result.extend(_whole(block, "unchanged") for block in new[j1:j2])
-        else:
-            result.extend(_pair_blocks(old[i1:i2], new[j1:j2]))
-    return result
-
-
-def _pair_blocks(old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:
-    similarity = [[_similarity(o, n) for n in new] for o in old]
-    score = [[0.0] * (len(new) + 1) for _ in range(len(old) + 1)]
-    for i in range(1, len(old) + 1):
-        for j in range(1, len(new) + 1):
-            best = max(score[i - 1][j], score[i][j - 1])
-            if similarity[i - 1][j - 1] >= SIMILARITY_THRESHOLD:
-                best = max(best, score[i - 1][j - 1] + similarity[i - 1][j - 1])
-            score[i][j] = best
-    backwards: list[BlockDiff] = []
-    i, j = len(old), len(new)
-    while i or j:
-        pair = similarity[i - 1][j - 1] if i and j else 0.0
-        if pair >= SIMILARITY_THRESHOLD and score[i][j] == score[i - 1][j - 1] + pair:
-            backwards.append(_changed(old[i - 1], new[j - 1]))
-            i, j = i - 1, j - 1
-        elif j and score[i][j] == score[i][j - 1]:
-            backwards.append(_whole(new[j - 1], "added"))
-            j -= 1
-        else:
-            backwards.append(_whole(old[i - 1], "removed"))
-            i -= 1
-    return backwards[::-1]
-
-
 def _longest_common_subsequence(a: Sequence[str], b: Sequence[str]) -> set[str]:
+    if a == b:
+        return set(a)
     length = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
     for i in range(len(a) - 1, -1, -1):
         for j in range(len(b) - 1, -1, -1):
@@ -396,45 +366,189 @@ def _longest_common_subsequence(a: Sequence[str], b: Sequence[str]) -> set[str]:
     return common
 
 
+def _whole_section(section: Section, status: Status) -> SectionDiff:
+    blocks = [_whole(block, status) for block in section.blocks]
+    return SectionDiff(section.id, section.level, section.title, status, blocks)
+
+
 def diff_documents(old: str, new: str) -> DocumentDiff:
     """Compare two policy bodies section by section (matched by heading id), then block by block.
 
     A matched section is ``moved`` only if it is outside the longest common subsequence of the
-    matched ids, so moving one section does not flag every section it jumped over.
+    matched ids, so moving one section does not flag every section it jumped over. To compare
+    many pairs (a site compares each version with its successor and with the current one), use
+    one :class:`DiffCache` for all of them.
     """
-    old_sections, new_sections = parse_sections(old), parse_sections(new)
-    old_by_id = {section.id: section for section in old_sections}
-    new_ids = {section.id for section in new_sections}
-    in_place = _longest_common_subsequence(
-        [s.id for s in old_sections if s.id in new_ids],
-        [s.id for s in new_sections if s.id in old_by_id],
-    )
-    result: list[SectionDiff] = []
-    for section in new_sections:
-        before = old_by_id.get(section.id)
-        if before is None:
-            result.append(_whole_section(section, "added"))
-            continue
-        blocks = diff_blocks(before.blocks, section.blocks)
-        renamed = before.title != section.title
-        result.append(SectionDiff(
-            section.id, section.level, section.title,
-            "changed" if any(b.status != "unchanged" for b in blocks) else "unchanged",
-            blocks, moved=section.id not in in_place, renamed=renamed,
-            old_title=before.title if renamed else None,
-        ))
-    for position, section in enumerate(old_sections):
-        if section.id in new_ids:
-            continue
-        after = old_sections[position - 1].id if position else None
-        index = next((k + 1 for k, s in enumerate(result) if s.id == after), 0)
-        result.insert(index, _whole_section(section, "removed"))
-    return DocumentDiff(result)
+    return DiffCache().diff_documents(old, new)
 
 
-def _whole_section(section: Section, status: Status) -> SectionDiff:
-    blocks = [_whole(block, status) for block in section.blocks]
-    return SectionDiff(section.id, section.level, section.title, status, blocks)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Memo(Generic[K, V]):
+    """Values by key, each computed once; those an earlier memo holds are taken over on first use."""
+
+    def __init__(self, earlier: _Memo[K, V] | None = None) -> None:
+        self._values: dict[K, V] = {}
+        self._earlier: dict[K, V] = earlier._values if earlier is not None else {}
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._earlier.pop(key) if key in self._earlier else compute()
+            self._values[key] = value
+            return value
+
+
+class DiffCache:
+    """Comparisons made once and remembered, so that comparing many versions stays cheap.
+
+    A site compares each version with the next and every older version with the current one:
+    about two comparisons per version and language, most of them between texts that share
+    nearly every section and block with another pair. Whole comparisons are remembered by the
+    SHA-256 of both texts, parsed texts by their SHA-256, and sections and blocks by their
+    content. Each entry is a pure function of its key, so a remembered result is exactly the
+    result of comparing again. Results are shared between callers: treat them as read-only.
+
+    For ``mkdocs serve``, :meth:`next_build` hands what one build computed to the next, so a
+    reload compares only the texts that changed. ``computed`` and ``reused`` count the whole
+    comparisons answered either way.
+    """
+
+    def __init__(self, earlier: DiffCache | None = None) -> None:
+        self.computed = 0
+        self.reused = 0
+        self._document_diffs: _Memo[tuple[str, str], DocumentDiff] = _Memo(
+            earlier and earlier._document_diffs)
+        self._parsed: _Memo[str, list[Section]] = _Memo(earlier and earlier._parsed)
+        self._block_texts: _Memo[tuple[str, ...], list[Block]] = _Memo(earlier and earlier._block_texts)
+        self._block_lists: _Memo[tuple[tuple[Block, ...], tuple[Block, ...]], list[BlockDiff]] = _Memo(
+            earlier and earlier._block_lists)
+        self._block_diffs: _Memo[tuple[Block, Block], BlockDiff] = _Memo(
+            earlier and earlier._block_diffs)
+        self._similarities: _Memo[tuple[Block, Block], float] = _Memo(
+            earlier and earlier._similarities)
+        self._word_lists: _Memo[str, list[str]] = _Memo(earlier and earlier._word_lists)
+
+    def next_build(self) -> DiffCache:
+        """A cache for the next build that takes over what this one holds as it is asked again.
+
+        What the next build does not ask for is dropped with this cache, so a long ``mkdocs
+        serve`` session never holds more than two builds' worth.
+        """
+        return DiffCache(self)
+
+    def diff_documents(self, old: str, new: str) -> DocumentDiff:
+        """:func:`diff_documents`, remembered by the SHA-256 of both texts."""
+        old_key, new_key = _sha256(old), _sha256(new)
+        computed = self.computed
+
+        def compare() -> DocumentDiff:
+            self.computed += 1
+            return self._compare_documents(self._parse(old, old_key), self._parse(new, new_key))
+
+        result = self._document_diffs.get((old_key, new_key), compare)
+        if self.computed == computed:
+            self.reused += 1
+        return result
+
+    def _parse(self, text: str, key: str) -> list[Section]:
+        return self._parsed.get(key, lambda: _parse_sections(text, self._parse_blocks))
+
+    def _parse_blocks(self, lines: list[str]) -> list[Block]:
+        """Most sections of a version are word for word those of the version before."""
+        return self._block_texts.get(tuple(lines), lambda: _parse_blocks(lines))
+
+    def _compare_documents(self, old_sections: list[Section], new_sections: list[Section]) -> DocumentDiff:
+        old_by_id = {section.id: section for section in old_sections}
+        new_ids = {section.id for section in new_sections}
+        in_place = _longest_common_subsequence(
+            [s.id for s in old_sections if s.id in new_ids],
+            [s.id for s in new_sections if s.id in old_by_id],
+        )
+        result: list[SectionDiff] = []
+        for section in new_sections:
+            before = old_by_id.get(section.id)
+            if before is None:
+                result.append(_whole_section(section, "added"))
+                continue
+            blocks = self._diff_blocks(before.blocks, section.blocks)
+            renamed = before.title != section.title
+            result.append(SectionDiff(
+                section.id, section.level, section.title,
+                "changed" if any(b.status != "unchanged" for b in blocks) else "unchanged",
+                blocks, moved=section.id not in in_place, renamed=renamed,
+                old_title=before.title if renamed else None,
+            ))
+        for position, section in enumerate(old_sections):
+            if section.id in new_ids:
+                continue
+            after = old_sections[position - 1].id if position else None
+            index = next((k + 1 for k, s in enumerate(result) if s.id == after), 0)
+            result.insert(index, _whole_section(section, "removed"))
+        return DocumentDiff(result)
+
+    def _diff_blocks(self, old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:
+        """Align identical blocks, then pair the rest by similarity.
+
+        Pairing within each replaced stretch keeps the order of both sides and maximises the total
+        similarity (a small dynamic programme: stretches are a handful of blocks), so one edited
+        paragraph among new ones is still shown as edited. Removals come before additions.
+        """
+
+        def compare() -> list[BlockDiff]:
+            result: list[BlockDiff] = []
+            for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+                if tag == "equal":
+                    result.extend(_whole(block, "unchanged") for block in new[j1:j2])
+                else:
+                    result.extend(self._pair_blocks(old[i1:i2], new[j1:j2]))
+            return result
+
+        return self._block_lists.get((tuple(old), tuple(new)), compare)
+
+    def _pair_blocks(self, old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:
+        similarity = [[self._similarity(o, n) for n in new] for o in old]
+        score = [[0.0] * (len(new) + 1) for _ in range(len(old) + 1)]
+        for i in range(1, len(old) + 1):
+            for j in range(1, len(new) + 1):
+                best = max(score[i - 1][j], score[i][j - 1])
+                if similarity[i - 1][j - 1] >= SIMILARITY_THRESHOLD:
+                    best = max(best, score[i - 1][j - 1] + similarity[i - 1][j - 1])
+                score[i][j] = best
+        backwards: list[BlockDiff] = []
+        i, j = len(old), len(new)
+        while i or j:
+            pair = similarity[i - 1][j - 1] if i and j else 0.0
+            if pair >= SIMILARITY_THRESHOLD and score[i][j] == score[i - 1][j - 1] + pair:
+                backwards.append(self._changed(old[i - 1], new[j - 1]))
+                i, j = i - 1, j - 1
+            elif j and score[i][j] == score[i][j - 1]:
+                backwards.append(_whole(new[j - 1], "added"))
+                j -= 1
+            else:
+                backwards.append(_whole(old[i - 1], "removed"))
+                i -= 1
+        return backwards[::-1]
+
+    def _similarity(self, old: Block, new: Block) -> float:
+        if old.kind != new.kind:
+            return 0.0
+        return self._similarities.get((old, new), lambda: _similarity(
+            self._word_lists.get(old.text, lambda: _words(old.text)),
+            self._word_lists.get(new.text, lambda: _words(new.text))))
+
+    def _changed(self, old: Block, new: Block) -> BlockDiff:
+        if old.text == new.text:
+            return _whole(new, "unchanged")
+        return self._block_diffs.get((old, new), lambda: BlockDiff(
+            new.kind, "changed", diff_words(old.text, new.text)))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # Rendering ----------------------------------------------------------------------------------------

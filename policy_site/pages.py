@@ -28,8 +28,8 @@ from policy_core.storage import COOKIE
 from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
 from policy_core.versions import Cookie, Inventory, PolicyVersion, published_history
 from policy_site import banner, feeds
-from policy_site import diff as diff_module
 from policy_site.checks import draft_placeholders
+from policy_site.diff import DiffCache, render_html
 from policy_site.facts import COOKIE_TABLE_KEY, VERSION_FACTS_FILE, Facts, substitute
 from policy_site.i18n import load_translations, long_date
 from policy_site.sources import PolicySources
@@ -97,7 +97,8 @@ class GeneratedFile:
 class SiteContent:
     """The generated part of the site for one set of sources and one as-of date."""
 
-    def __init__(self, sources: PolicySources, as_of: date) -> None:
+    def __init__(self, sources: PolicySources, as_of: date, diffs: DiffCache | None = None) -> None:
+        """``diffs`` may carry comparisons over from an earlier build (``mkdocs serve``)."""
         self.facts: Facts = sources.facts
         self.history, self.unpublished = published_history(sources.versions, as_of)
         translations = {lang: load_translations(lang) for lang in LANGUAGES}
@@ -105,6 +106,7 @@ class SiteContent:
             lang: translations[lang].gettext for lang in LANGUAGES}
         self._envs = {lang: _environment(lang, translations[lang]) for lang in LANGUAGES}
         self._pages: list[GeneratedPage] | None = None
+        self._diffs = diffs if diffs is not None else DiffCache()
 
     # public -----------------------------------------------------------------------------------
 
@@ -206,8 +208,8 @@ class SiteContent:
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
         src = _diff_src(old, new, lang)
-        comparison = diff_module.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
-        body = diff_module.render_html(comparison, self._gettext[lang])
+        comparison = self._diffs.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
+        body = render_html(comparison, self._gettext[lang])
         html = self._render("diff.html", lang, src, old=old, new=new, body=body,
                             status_old=self.history.status(old), status_new=self.history.status(new))
         _ = self._gettext[lang]

@@ -22,6 +22,7 @@ from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_site.as_of import AsOfError, resolve_as_of
 from policy_site.checks import unfinished_summaries, unpublishable_facts
 from policy_site.config import PolicySiteConfig
+from policy_site.diff import DiffCache
 from policy_site.pages import SiteContent, counterpart, language_of, prefix
 from policy_site.publish import PublishModeError, resolve_publish
 from policy_site.sources import SourceError, load_sources
@@ -37,6 +38,9 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.sources_dir: Path | None = None
         self.navigations: dict[str, Navigation] = {}
         self.files = Files([])
+        self.diffs = DiffCache()
+        """Kept with the plugin, which MkDocs keeps across the rebuilds of ``mkdocs serve``
+        (it has ``on_startup``), so a reload compares only the texts that changed."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember whether this is a preview (``mkdocs serve``) or a build to publish."""
@@ -58,7 +62,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 f"{len(error.problems)} problem(s) in {self.config.sources}/: nothing was built "
                 "and the previously built site is untouched"
             ) from None
-        self.content = SiteContent(sources, as_of)
+        self.diffs = self.diffs.next_build()
+        self.content = SiteContent(sources, as_of, self.diffs)
         # The public address, once policy.yml knows it, makes canonical links and the sitemap.
         config.site_url = config.site_url or self.content.facts.known("site.url")
         self._report(as_of, sources.versions)
@@ -72,6 +77,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         for generated in self.content.files():
             files.append(_static_file(config, generated.path, generated.content))
+        log.debug(f"diffs: {self.diffs.computed} compared, {self.diffs.reused} reused")
         return files
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:

@@ -66,12 +66,12 @@ def complete_project(project: Path, as_of: str = AS_OF) -> None:
 
 
 def mkdocs_build(project: Path, site: Path, as_of: str = AS_OF, epoch: str = SOURCE_DATE_EPOCH,
-                 extra_env: dict[str, str] | None = None) -> BuildResult:
+                 extra_env: dict[str, str] | None = None, options: tuple[str, ...] = ()) -> BuildResult:
     """Run ``mkdocs build --strict`` as editors and CI do, in its own process."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POLICY_AS_OF": as_of,
            "SOURCE_DATE_EPOCH": epoch, **(extra_env or {})}
     process = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site), *options],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
     return BuildResult(process.returncode, process.stdout + process.stderr, site)

@@ -1,0 +1,41 @@
+"""The generated part of the site as data: where each page goes, and each page rendered once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from site_testing import AS_OF, REPO
+
+from policy_site.diff import DiffCache
+from policy_site.pages import SiteContent
+from policy_site.sources import load_sources
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return load_sources(REPO / "policy_src")
+
+
+def is_diff_page(src_uri: str) -> bool:
+    return src_uri.startswith(("diff/", "en/diff/"))
+
+
+def test_page_uris_name_every_generated_page_without_rendering_one(sources) -> None:
+    diffs = DiffCache()
+    content = SiteContent(sources, date.fromisoformat(AS_OF), diffs)
+    uris = content.page_uris()
+    assert diffs.computed == 0
+    assert any(is_diff_page(uri) for uri in uris)
+    assert len(set(uris)) == len(uris)
+    assert uris == [page.src_uri for page in content.pages()]
+
+
+def test_asking_for_the_pages_again_renders_nothing_again(sources) -> None:
+    diffs = DiffCache()
+    content = SiteContent(sources, date.fromisoformat(AS_OF), diffs)
+    first = content.pages()
+    again = content.pages()
+    assert again == first
+    assert diffs.computed == sum(is_diff_page(page.src_uri) for page in first)
+    assert diffs.reused == 0
