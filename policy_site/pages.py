@@ -84,6 +84,10 @@ class GeneratedPage:
     src_uri: str
     lang: str
     markdown: str
+    html: str | None = None
+    """The body as HTML, for a page whose Markdown body is nothing but HTML blocks, which
+    Markdown passes through unchanged: a generator may place it as it is instead of parsing
+    all of it to the same result. Diff pages carry it; they are most of a site's Markdown."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,7 @@ class SiteContent:
         description = _("What changed in the privacy policy from the version of %(old)s to the "
                         "version of %(new)s, word by word and section by section.") % dates
         return GeneratedPage(src, lang, _page_markdown(title, html, description=description,
-                                                       template=DIFF_TEMPLATE))
+                                                       template=DIFF_TEMPLATE), html=html)
 
     def reader_text(self, version: PolicyVersion, lang: str) -> str:
         """The policy text as readers see it: the version's facts filled in (policy.yml's, or

@@ -2,8 +2,9 @@
 
 Everything the site says is decided in pure modules; this file only validates early (so a broken
 source aborts before MkDocs cleans the output folder, leaving the last good site in place), hands
-generated pages and files to MkDocs, and gives every page the navigation, UI language and
-language switcher of its own language.
+generated pages and files to MkDocs (placing the HTML of a page that is nothing but HTML after
+Markdown, which would only return it unchanged), and gives every page the navigation, UI language
+and language switcher of its own language.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.sources_dir: Path | None = None
         self.navigations: dict[str, Navigation] = {}
         self.files = Files([])
+        self.prerendered: dict[str, str] = {}
         self.diffs = DiffCache()
         """Kept with the plugin, which MkDocs keeps across the rebuilds of ``mkdocs serve``
         (it has ``on_startup``), so a reload compares only the texts that changed."""
@@ -75,6 +77,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         for page in self.content.pages():
             files.append(File.generated(config, page.src_uri, content=page.markdown,
                                         inclusion=InclusionLevel.NOT_IN_NAV))
+        self.prerendered = {page.src_uri: page.html for page in self.content.pages()
+                            if page.html is not None}
         for generated in self.content.files():
             files.append(_static_file(config, generated.path, generated.content))
         log.debug(f"diffs: {self.diffs.computed} compared, {self.diffs.reused} reused")
@@ -92,6 +96,21 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                 pages[0].previous_page, pages[-1].next_page = None, None
             self.navigations[lang] = Navigation(items, pages)
         return self.navigations[LANGUAGES[0]]
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A page that is nothing but HTML skips Markdown, which would parse all of it (a diff
+        page holds the whole policy twice over) only to return it unchanged."""
+        return _PRERENDERED if page.file.src_uri in self.prerendered else markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        body = self.prerendered.get(page.file.src_uri)
+        if body is None:
+            return html
+        if html != _PRERENDERED:
+            raise PluginError(f"{page.file.src_uri}: its Markdown was changed on the way to HTML "
+                              f"(expected {_PRERENDERED!r}, got {html[:80]!r}): policy-site places "
+                              "this page's HTML itself and cannot combine it with that change")
+        return body
 
     def on_page_context(
         self, context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation
@@ -186,6 +205,10 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
             for placeholder in placeholders:
                 log.info(f"  {placeholder.path}:{placeholder.line}: {placeholder.key} = "
                          f"{placeholder.value!r}")
+
+
+_PRERENDERED = "<!-- policy-site: HTML placed after Markdown -->"
+"""What a prerendered page gives Markdown: a comment, which Markdown returns as it is."""
 
 
 def _static_file(config: MkDocsConfig, path: str, content: bytes) -> File:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import markdown
 import pytest
+from mkdocs.config import load_config
+from mkdocs.utils.meta import get_data
 from site_testing import AS_OF, REPO
 
 from policy_site.diff import DiffCache
@@ -39,3 +42,19 @@ def test_asking_for_the_pages_again_renders_nothing_again(sources) -> None:
     assert again == first
     assert diffs.computed == sum(is_diff_page(page.src_uri) for page in first)
     assert diffs.reused == 0
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, "2027-01-02"])
+def test_a_page_that_carries_its_html_is_what_markdown_makes_of_it(sources, as_of: str) -> None:
+    """The plugin places such a page's HTML without running Markdown over it: that must change
+    nothing, with the site's own Markdown extensions."""
+    config = load_config(str(REPO / "mkdocs.yml"))
+    pages = [page for page in SiteContent(sources, date.fromisoformat(as_of)).pages()
+             if page.html is not None]
+    assert {page.src_uri for page in pages} >= {"diff/2018-05-25..2026-11-01/index.md",
+                                                "en/diff/2026-11-01..2027-01-01/index.md"}
+    for page in pages:
+        body, _meta = get_data(page.markdown)
+        converter = markdown.Markdown(extensions=config.markdown_extensions,
+                                      extension_configs=config.mdx_configs)
+        assert converter.convert(body) == page.html, page.src_uri
