@@ -464,3 +464,10 @@ def test_terminal_output_with_colour_strikes_and_underlines(policy_diff: Documen
     text = render_text(policy_diff, color=True)
     assert "våra \x1b[31;9måtandaden\x1b[0m\x1b[32;4måtaganden\x1b[0m mot" in text
     assert "[-" not in text and "{+" not in text
+
+
+def test_the_html_is_byte_for_byte_the_known_rendering_of_the_fixture_pair(policy_diff: DocumentDiff):
+    """The tests above ask what is marked; this one holds the exact bytes, so a change of how the
+    HTML is produced (markup, whitespace, escaping) cannot pass unnoticed."""
+    expected = (FIXTURES / "policy" / "expected.en.html").read_text(encoding="utf-8")
+    assert render_html(policy_diff, english) == expected
