@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,11 +23,11 @@ import jinja2
 
 from policy_core import manifest
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_core.storage import COOKIE
 from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
-from policy_core.versions import Cookie, Inventory, PolicyVersion, published_history
+from policy_core.versions import PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site.checks import draft_placeholders
+from policy_site.cookie_table import cookie_table
 from policy_site.diff import DiffCache, render_html
 from policy_site.facts import COOKIE_TABLE_KEY, VERSION_FACTS_FILE, Facts, substitute
 from policy_site.i18n import load_translations, long_date
@@ -305,40 +304,6 @@ class SiteContent:
             home_url=link(f"{prefix(lang)}"), changes_url=link(f"{prefix(lang)}changes/"),
             feed_url=link(f"{prefix(lang)}feed.atom"), **context,
         ).strip()
-
-
-def cookie_table(inventory: Inventory, lang: str, _: Callable[[str], str]) -> str:
-    """The inventory as Markdown: categories as a list, then one table of every cookie.
-
-    Markdown rather than HTML so the section-aware diff compares it row by row like any text.
-    """
-    lines = []
-    for category in inventory.categories:
-        state = _("always active") if category.required else _("only with your consent")
-        lines.append(f"- **{_cell(category.title[lang])}** ({state}): {_cell(category.description[lang])}")
-    lines.append("")
-    header = (_("Category"), _("Cookie"), _("Provider"), _("Purpose"), _("Storage period"))
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("| --- | --- | --- | --- | --- |")
-    for category in inventory.categories:
-        for cookie in category.cookies:
-            lines.append("| " + " | ".join(_cell(value) for value in (
-                category.title[lang], item_name(cookie), cookie.provider[lang],
-                cookie.purpose[lang], cookie.duration[lang])) + " |")
-    return "\n".join(lines)
-
-
-def item_name(item: Cookie) -> str:
-    """An item's name as the policy shows it, with where it is kept unless it is a cookie:
-    ``ps_x`` (localStorage). A cookie shows its name alone, as every table before storage kinds
-    existed did, so texts already published render unchanged."""
-    name = f"`{item.name}`"
-    return name if item.storage == COOKIE else f"{name} ({item.storage})"
-
-
-def _cell(text: str) -> str:
-    """One table cell: line breaks folded (U+00A0 kept, it is meant), pipes escaped."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip().replace("|", "\\|")
 
 
 def _split_title(body: str) -> tuple[str, str]:
