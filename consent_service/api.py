@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from flask import Blueprint, Response, jsonify, request
 
 from .built_site import SiteNotBuilt
-from .credentials import authenticate, new_visitor, presented_credential, set_visitor_cookie
+from .choice import InvalidChoice
+from .credentials import (
+    NewVisitor,
+    authenticate,
+    forget_visitor_cookie,
+    new_visitor,
+    presented_credential,
+    set_visitor_cookie,
+)
 from .credentials import unauthorized as unauthorized_error
 from .engine import StorageError
+from .idempotency import HEADER, KeyReused, key_from_header
 from .query import reads_query
 from .schema import (
     MAX_BODY_BYTES,
@@ -18,7 +26,8 @@ from .schema import (
     check_content_type,
     openapi_document,
 )
-from .services import services
+from .services import Services, services
+from .storage import Appended
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 logger = logging.getLogger(__name__)
@@ -27,29 +36,57 @@ logger = logging.getLogger(__name__)
 @bp.post("/consents")
 @reads_query()
 def record_consent() -> tuple[Response, int]:
-    """Record one choice; see ``openapi.json`` for the contract."""
+    """Record one choice; see ``openapi.json`` for the contract.
+
+    A choice that allows no optional category is recorded under the visitor who presents
+    a valid credential, and otherwise without any visitor: a refusal leaves no identifier
+    behind (and a stale ``ps_visitor`` cookie is expired). Only a choice that allows an
+    optional category creates a visitor. A retry with the same idempotency key gets the
+    first answer again, with the cookie when that first answer created the visitor."""
     check_content_type(request.mimetype, request.mimetype_params)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise body_too_large()
+    key = key_from_header(request.headers.getlist(HEADER))
     svc = services()
     choice = svc.check_body(request.get_data(cache=False))
     credential, is_bearer = presented_credential(request)
     visitor_id = authenticate(svc.storage, credential)
     if visitor_id is None and is_bearer:
         raise unauthorized_error()
-    visitor = None
-    if visitor_id is None:
-        visitor = new_visitor()
-        visitor_id = visitor.id
-    appended = svc.storage.append_consent(
-        choice,
-        visitor_id=visitor_id,
-        new_secret_sha256=visitor.secret_sha256 if visitor else None,
-    )
-    response = jsonify(dataclasses.asdict(appended))
-    if visitor is not None:
-        set_visitor_cookie(response, visitor, secure=request.is_secure)
+    visitor = new_visitor(key) if visitor_id is None and choice.grants_optional else None
+    try:
+        appended = svc.storage.append_consent(
+            choice,
+            visitor_id=visitor.id if visitor else visitor_id,
+            new_secret_sha256=visitor.secret_sha256 if visitor else None,
+            idempotency_key=key,
+        )
+    except KeyReused as reused:
+        raise InvalidChoice(
+            "idempotency_key_reused",
+            f"This {HEADER} was already used for a different choice (sequence {reused.sequence}); "
+            "send every choice with a new key, and a retry with the key and body of the first attempt.",
+            field=HEADER,
+        ) from None
+    response = jsonify(appended.as_json())
+    secure = request.is_secure
+    handed_out = _credential_for(svc, appended, visitor)
+    if handed_out is not None:
+        set_visitor_cookie(response, handed_out, secure=secure)
+    elif credential and not is_bearer and visitor_id is None:
+        forget_visitor_cookie(response, secure=secure)
     return response, 201
+
+
+def _credential_for(svc: Services, appended: Appended, visitor: NewVisitor | None) -> NewVisitor | None:
+    """The credential to set as the cookie: the new visitor's, or on a replay the one the
+    first answer set, when the secret derived from the key still opens that visitor."""
+    if visitor is None or appended.visitor is None:
+        return None
+    if not appended.replayed:
+        return visitor
+    again = NewVisitor(id=appended.visitor, secret=visitor.secret)
+    return again if authenticate(svc.storage, again.credential) == appended.visitor else None
 
 
 @bp.get("/health")

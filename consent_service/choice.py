@@ -40,6 +40,14 @@ class Choice:
     policy_sha256: str
     inventory: str
     source: str
+    required: frozenset[str]
+    """The categories the inventory requires: always true, so granting them grants nothing."""
+
+    @property
+    def grants_optional(self) -> bool:
+        """Whether the visitor allowed at least one optional category: only such a choice
+        gets a visitor id, since a refusal needs nothing to be remembered by."""
+        return any(allowed for name, allowed in self.categories.items() if name not in self.required)
 
 
 def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) -> Choice:
@@ -98,6 +106,7 @@ def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) ->
         policy_sha256=policy["sha256"],
         inventory=inventory.sha256,
         source=body["source"],
+        required=frozenset(inventory.required),
     )
 
 

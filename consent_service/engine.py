@@ -33,6 +33,8 @@ class DatabaseUnavailable(StorageError):
 
 NOT_INITIALISED = ("the consent database has no tables yet: run "
                    "`flask --app consent_service.app consent init-db`")
+OUTDATED = ("the consent database has the tables of an older version of this service: run "
+            "`flask --app consent_service.app consent init-db` to bring them up to date")
 
 
 def create_engine_for(url: str) -> Engine:
@@ -70,6 +72,8 @@ def translated_errors() -> Iterator[None]:
     except DBAPIError as error:
         if _is_missing_table(error):
             raise DatabaseNotInitialised(NOT_INITIALISED) from None
+        if _is_missing_column(error):
+            raise DatabaseNotInitialised(OUTDATED) from None
         raise DatabaseUnavailable(f"the consent database failed: {type(error.orig).__name__}") from error
     except SQLAlchemyError as error:
         raise DatabaseUnavailable(f"the consent database failed: {type(error).__name__}") from error
@@ -78,3 +82,9 @@ def translated_errors() -> Iterator[None]:
 def _is_missing_table(error: DBAPIError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None)
     return sqlstate == "42P01" or "no such table" in str(error.orig)
+
+
+def _is_missing_column(error: DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    message = str(error.orig)
+    return sqlstate == "42703" or "no such column" in message or "has no column named" in message

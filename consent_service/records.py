@@ -5,10 +5,15 @@ A record is kept in typed columns rather than as one JSON blob, so that every co
 covered by the hash: ``row_to_record`` rebuilds exactly the object that was hashed, and
 any edit to any column changes what ``verify`` recomputes.
 
-Every index is paid for inside the serialized append, so there are only two: the
-sequence (the chain order) and visitor plus sequence (a visitor's log). Record ids are
-random UUIDs and need no unique index; purge and export walk the chain in sequence
+Every index is paid for inside the serialized append, so there are only three: the
+sequence (the chain order), visitor plus sequence (a visitor's log) and the idempotency
+key's hash (unique: a retried choice is found, and can never be stored twice). Record ids
+are random UUIDs and need no unique index; purge and export walk the chain in sequence
 order instead of searching ``recorded_at``.
+
+A refusal made without a visitor id has ``visitor`` null. ``idempotency_key_sha256`` is in
+a record only when the choice came with a key, so records made before keys existed hash
+as they always did.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ from policy_core.hashing import canonical_json
 
 from .choice import Choice
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the first schema. 2: ``consent_records.idempotency_key_sha256`` and its unique index."""
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 metadata = MetaData()
@@ -70,9 +76,11 @@ consent_records = Table(
     Column("inventory_sha256", String(64)),
     Column("source", String(16)),
     Column("purged", Text),
+    Column("idempotency_key_sha256", String(64)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_consent_records_visitor", "visitor_id", "sequence"),
+    Index("ux_consent_records_idempotency_key", "idempotency_key_sha256", unique=True),
 )
 
 chain_head = Table(
@@ -116,7 +124,7 @@ def row_to_record(row: Any) -> dict[str, Any]:
             "prev_hash": row["prev_hash"],
             "hash": row["hash"],
         }
-    return {
+    record = {
         "type": row["type"],
         "id": row["id"],
         "sequence": row["sequence"],
@@ -134,6 +142,9 @@ def row_to_record(row: Any) -> dict[str, Any]:
         "prev_hash": row["prev_hash"],
         "hash": row["hash"],
     }
+    if row["idempotency_key_sha256"] is not None:
+        record["idempotency_key_sha256"] = row["idempotency_key_sha256"]
+    return record
 
 
 def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -157,12 +168,18 @@ def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
         policy_sha256=record["policy"]["sha256"],
         inventory_sha256=record["inventory"],
         source=record["source"],
+        idempotency_key_sha256=record.get("idempotency_key_sha256"),
     )
     return row
 
 
 def consent_record(
-    choice: Choice, visitor_id: str, sequence: int, recorded_at: str, prev_hash: str
+    choice: Choice,
+    visitor_id: str | None,
+    sequence: int,
+    recorded_at: str,
+    prev_hash: str,
+    idempotency_key_sha256: str | None = None,
 ) -> dict[str, Any]:
     """A new consent record as hashed and exported, ``hash`` included."""
     record: dict[str, Any] = {
@@ -182,8 +199,25 @@ def consent_record(
         "source": choice.source,
         "prev_hash": prev_hash,
     }
+    if idempotency_key_sha256 is not None:
+        record["idempotency_key_sha256"] = idempotency_key_sha256
     record["hash"] = record_hash(record)
     return record
+
+
+def records_the_same_choice(record: dict[str, Any], choice: Choice) -> bool:
+    """Whether ``record`` holds exactly ``choice``: what a retry must repeat to be one."""
+    return (
+        record["action"] == choice.action
+        and record["categories"] == dict(choice.categories)
+        and record["policy"] == {
+            "version": choice.policy_version,
+            "language": choice.policy_language,
+            "sha256": choice.policy_sha256,
+        }
+        and record["inventory"] == choice.inventory
+        and record["source"] == choice.source
+    )
 
 
 # Built once, so that frequent statements reuse SQLAlchemy's compiled form.
@@ -196,6 +230,9 @@ SELECT_VISITOR_RECORDS = (
     select(consent_records)
     .where(consent_records.c.visitor_id == bindparam("visitor_id"))
     .order_by(consent_records.c.sequence.desc())
+)
+SELECT_BY_KEYS = select(consent_records).where(
+    consent_records.c.idempotency_key_sha256.in_(bindparam("keys", expanding=True))
 )
 INSERT_RECORD = insert(consent_records)
 MOVE_HEAD = (

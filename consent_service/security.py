@@ -111,7 +111,7 @@ def _check_origin() -> Response | None:
             )
         response = Response(status=204)
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization, Idempotency-Key"
         response.headers["Access-Control-Max-Age"] = "600"
         return response
     if request.method not in ("GET", "HEAD", "OPTIONS") and not (

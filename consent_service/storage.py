@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import make_url
 
@@ -42,12 +43,15 @@ from .engine import (
     create_engine_for,
     translated_errors,
 )
+from .idempotency import KeyReused
+from .idempotency import key_sha256 as idempotency_key_sha256
 from .records import (
     INSERT_RECORD,
     INSERT_VISITOR,
     MOVE_HEAD,
     RECORD_COLUMNS,
     SCHEMA_VERSION,
+    SELECT_BY_KEYS,
     SELECT_HEAD_FOR_UPDATE,
     SELECT_SECRET,
     SELECT_VISITOR_RECORDS,
@@ -57,6 +61,7 @@ from .records import (
     format_timestamp,
     metadata,
     record_to_row,
+    records_the_same_choice,
     row_to_record,
     schema_info,
     utc_now,
@@ -73,7 +78,18 @@ class Appended:
     sequence: int
     hash: str
     recorded_at: str
-    visitor: str
+    visitor: str | None
+    replayed: bool = False
+    """The idempotency key was recorded before: this is that earlier record."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sequence": self.sequence,
+            "hash": self.hash,
+            "recorded_at": self.recorded_at,
+            "visitor": self.visitor,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,8 +123,9 @@ class _NewConsent:
     """One append waiting for the writer."""
 
     choice: Choice
-    visitor_id: str
+    visitor_id: str | None
     new_secret_sha256: str | None
+    key_sha256: str | None
 
 
 class Storage:
@@ -119,7 +136,7 @@ class Storage:
         parsed = make_url(url)
         self.backend = parsed.get_backend_name()
         self._clock = clock
-        self._appends: GroupCommit[_NewConsent, Appended] = GroupCommit(self._commit_consents)
+        self._appends: GroupCommit[_NewConsent, Appended | KeyReused] = GroupCommit(self._commit_consents)
         self._process_lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         if self.backend == "sqlite" and parsed.database:
             self._process_lock = FileLock(f"{parsed.database}.writer-lock")
@@ -156,7 +173,8 @@ class Storage:
                 yield conn
 
     def init_schema(self) -> None:
-        """Create the tables and the chain head if missing; harmless to repeat."""
+        """Create the tables and the chain head if missing, or bring an older schema up to
+        date; harmless to repeat."""
         with self._writing() as conn:
             metadata.create_all(conn, checkfirst=True)
             version = conn.execute(select(schema_info.c.version)).scalar()
@@ -167,6 +185,9 @@ class Storage:
                     f"the database has schema version {version}, newer than this service "
                     f"({SCHEMA_VERSION}); upgrade the service"
                 )
+            elif version < SCHEMA_VERSION:
+                upgrade_schema(conn, version)
+                conn.execute(update(schema_info).values(version=SCHEMA_VERSION))
             if conn.execute(select(chain_head.c.id)).first() is None:
                 conn.execute(insert(chain_head).values(id=1, sequence=0, hash=GENESIS_HASH))
 
@@ -177,43 +198,61 @@ class Storage:
                 raise DatabaseNotInitialised(NOT_INITIALISED)
 
     def append_consent(
-        self, choice: Choice, *, visitor_id: str, new_secret_sha256: str | None = None
+        self,
+        choice: Choice,
+        *,
+        visitor_id: str | None,
+        new_secret_sha256: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Appended:
-        """Append one choice to the chain and return once it is committed; create the visitor
-        first when ``new_secret_sha256`` is given. Concurrent calls share transactions."""
-        return self._appends.submit(_NewConsent(choice, visitor_id, new_secret_sha256))
+        """Append one choice to the chain and return once it is committed.
 
-    def _commit_consents(self, jobs: Sequence[_NewConsent]) -> list[Appended]:
+        ``visitor_id`` is ``None`` for a choice recorded without a visitor; with
+        ``new_secret_sha256`` that visitor is created first. When ``idempotency_key`` is
+        already recorded nothing is stored (no visitor either): the answer is that record,
+        marked ``replayed``, or :class:`KeyReused` when it holds another choice.
+        Concurrent calls share transactions."""
+        key_sha256 = None if idempotency_key is None else idempotency_key_sha256(idempotency_key)
+        result = self._appends.submit(_NewConsent(choice, visitor_id, new_secret_sha256, key_sha256))
+        if isinstance(result, KeyReused):
+            raise result
+        return result
+
+    def _commit_consents(self, jobs: Sequence[_NewConsent]) -> list[Appended | KeyReused]:
         with self._transaction() as conn:
-            created_at = format_timestamp(self._clock())
-            new_visitors = [
-                {"id": job.visitor_id, "secret_sha256": job.new_secret_sha256, "created_at": created_at}
-                for job in jobs
-                if job.new_secret_sha256 is not None
-            ]
-            if new_visitors:
-                conn.execute(INSERT_VISITOR, new_visitors)
-            # The head is locked as late as possible: on PostgreSQL its row lock is what the
-            # other processes' writers queue for.
+            # The head is locked before the keys are looked up: whoever holds it next sees
+            # every key committed before, in this process or another. The unique index on
+            # the key stands behind that.
             sequence, prev_hash = _lock_head(conn)
+            known = _records_by_key(conn, [job.key_sha256 for job in jobs if job.key_sha256])
             recorded_at = format_timestamp(self._clock())
-            records = []
+            new_visitors, records = [], []
+            results: list[Appended | KeyReused] = []
             for job in jobs:
+                earlier = known.get(job.key_sha256) if job.key_sha256 else None
+                if earlier is not None:
+                    if records_the_same_choice(earlier, job.choice):
+                        results.append(_appended(earlier, replayed=True))
+                    else:
+                        results.append(KeyReused(earlier["sequence"]))
+                    continue
+                if job.new_secret_sha256 is not None:
+                    new_visitors.append({"id": job.visitor_id, "secret_sha256": job.new_secret_sha256,
+                                         "created_at": recorded_at})
                 sequence += 1
-                record = consent_record(job.choice, job.visitor_id, sequence, recorded_at, prev_hash)
+                record = consent_record(
+                    job.choice, job.visitor_id, sequence, recorded_at, prev_hash, job.key_sha256
+                )
                 prev_hash = record["hash"]
                 records.append(record)
-            _append(conn, records)
-        return [
-            Appended(
-                id=record["id"],
-                sequence=record["sequence"],
-                hash=record["hash"],
-                recorded_at=recorded_at,
-                visitor=record["visitor"],
-            )
-            for record in records
-        ]
+                if job.key_sha256:
+                    known[job.key_sha256] = record
+                results.append(_appended(record))
+            if new_visitors:
+                conn.execute(INSERT_VISITOR, new_visitors)
+            if records:
+                _append(conn, records)
+        return results
 
     def visitor_secret_sha256(self, visitor_id: str) -> str | None:
         with self._reading() as conn:
@@ -337,6 +376,35 @@ class Storage:
             if dry_run:
                 conn.rollback()
         return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint)
+
+
+def _appended(record: dict[str, Any], *, replayed: bool = False) -> Appended:
+    return Appended(
+        id=record["id"],
+        sequence=record["sequence"],
+        hash=record["hash"],
+        recorded_at=record["recorded_at"],
+        visitor=record["visitor"],
+        replayed=replayed,
+    )
+
+
+def _records_by_key(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The records already holding any of ``keys`` (idempotency key hashes), by key."""
+    if not keys:
+        return {}
+    rows = conn.execute(SELECT_BY_KEYS, {"keys": keys})
+    return {row.idempotency_key_sha256: row_to_record(row._mapping) for row in rows}
+
+
+def upgrade_schema(conn: Connection, version: int) -> None:
+    """Bring a database of schema ``version`` to :data:`SCHEMA_VERSION`; its records keep
+    their hashes (a record without a key hashes without the field)."""
+    if version < 2:
+        key = consent_records.c.idempotency_key_sha256
+        conn.exec_driver_sql(f"ALTER TABLE consent_records ADD COLUMN {key.name} VARCHAR(64)")
+        [index] = [i for i in consent_records.indexes if i.name == "ux_consent_records_idempotency_key"]
+        index.create(conn)
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:

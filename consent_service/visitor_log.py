@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
@@ -19,10 +20,11 @@ from policy_core.urls import consent_log_url, prefix, version_url
 from policy_core.versions import History
 
 from .built_site import SiteNotBuilt
-from .choice import check_choice
+from .choice import InvalidChoice, check_choice
 from .credentials import COOKIE_NAME, authenticate, presented_credential, unauthorized
 from .errors import ApiError
 from .i18n import format_moment
+from .idempotency import FORM_FIELD, KeyReused, key_from_form
 from .query import OneOf, Parameter, Query, reads_query
 from .records import parse_timestamp
 from .security import use_page_csp
@@ -66,6 +68,8 @@ def page(language: str, query: dict[str, Any]) -> Response:
         history = None
     current = history.current if history else None
     withdraw_body = _withdraw_body(current, language) if visitor_id else None
+    # A fresh key for each page: submitting this form twice records one withdrawal.
+    withdraw_key = secrets.token_urlsafe(16) if withdraw_body else None
     html = render_template(
         "consent_log.html",
         language=language,
@@ -79,6 +83,8 @@ def page(language: str, query: dict[str, Any]) -> Response:
         current=current,
         current_url=_version_url(current.id, language) if current else None,
         withdraw=json.dumps(withdraw_body, sort_keys=True) if withdraw_body else None,
+        withdraw_key=withdraw_key,
+        key_field=FORM_FIELD,
         withdrawn=query["withdrawn"] == "1",
     )
     response = Response(html, mimetype="text/html")
@@ -111,7 +117,13 @@ def withdraw(language: str) -> Response:
     if body is None:
         raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
     choice = check_choice(body, history)
-    svc.storage.append_consent(choice, visitor_id=visitor_id)
+    try:
+        svc.storage.append_consent(
+            choice, visitor_id=visitor_id, idempotency_key=key_from_form(request.form.get(FORM_FIELD))
+        )
+    except KeyReused:
+        raise InvalidChoice("idempotency_key_reused", f"{FORM_FIELD} belongs to another choice; reload "
+                            "the page and try again.", field=FORM_FIELD) from None
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
     response.delete_cookie(CONSENT_COOKIE, path="/")
     return response

@@ -7,6 +7,7 @@ one origin, and Debian's Chromium talks to it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -25,6 +26,9 @@ OPTIONAL = ("statistics", "media")
 """The optional categories of the inventory in effect on the tests' date, AS_OF (version 2026-11-01)."""
 CURRENT = "2026-11-01"
 NECESSARY_COOKIES = {"ps_consent", "ps_visitor"}
+CHOICE_ONLY = {"ps_consent"}
+"""What a refusal leaves: the choice, and no identifier."""
+ADMIN_TOKEN = "banner-test-admin-token-0123456789"
 DEMO_PATH = {"sv": "demo/", "en": "en/demo/"}
 HOME_PATH = {"sv": "", "en": "en/"}
 
@@ -56,6 +60,7 @@ class ConsentServer:
             "CONSENT_SITE_DIR": str(site),
             "CONSENT_DATABASE_URL": f"sqlite:///{workdir / 'consent.sqlite3'}",
             "CONSENT_RATE_LIMIT": "off",
+            "CONSENT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
         self.clock: dict[str, str] = {}
         if today is not None:
@@ -114,6 +119,35 @@ def my_records(page: Any, server: ConsentServer) -> list[dict[str, Any]]:
     return response.json()["records"]
 
 
+def all_records(server: ConsentServer) -> list[dict[str, Any]]:
+    """Every record the service holds, in sequence order, as the audit export gives them."""
+    request = urllib.request.Request(server.url + "api/v1/audit/export",
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return [json.loads(line) for line in response.read().splitlines()]
+
+
+def records_with_key(server: ConsentServer, key: str) -> list[dict[str, Any]]:
+    """The records of the choice the banner sent with idempotency key ``key``."""
+    digest = hashlib.sha256(key.encode("ascii")).hexdigest()
+    return [r for r in all_records(server) if r.get("idempotency_key_sha256") == digest]
+
+
+def key_of(request: Any) -> str:
+    """The idempotency key a request to the service carries, without its quotes."""
+    return request.headers["idempotency-key"].strip('"')
+
+
+def web_storage(page: Any) -> list[str]:
+    """Every key the page's origin holds in localStorage and sessionStorage."""
+    return page.evaluate("Object.keys(localStorage).concat(Object.keys(sessionStorage))")
+
+
+def unconfirmed(page: Any) -> list[list[Any]]:
+    """The choices ``ps_consent`` holds for the service, ``[key, request body]`` each."""
+    return (stored_choice(page) or {}).get("q", [])
+
+
 def stored_choice(page: Any) -> dict[str, Any] | None:
     """The ``ps_consent`` cookie, decoded."""
     for cookie in page.context.cookies():
@@ -152,14 +186,21 @@ def settings_layer(page: Any, action: str) -> Any:
     return page.locator(f'#ps-consent-settings [data-ps="{action}"]')
 
 
-def recorded(page: Any, action: Callable[[], None]) -> None:
-    """Do ``action`` and wait until the service has stored the choice it posts and the page has
-    taken it off its queue (leaving earlier would leave it to be looked up on a later page)."""
+NOTHING_UNCONFIRMED = """() => {
+    const m = document.cookie.match(/(?:^|; )ps_consent=([^;]*)/);
+    return !!m && JSON.parse(decodeURIComponent(m[1])).q.length === 0;
+}"""  # a function: the site's CSP forbids eval
+
+
+def recorded(page: Any, action: Callable[[], None]) -> str:
+    """Do ``action``, wait until the service has stored the choice it posts and the page has
+    dropped its key from ``ps_consent``; that idempotency key (see ``records_with_key``)."""
     with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")
                               and r.request.method == "POST") as info:
         action()
     assert info.value.status == 201
-    page.wait_for_function("() => localStorage.getItem('ps_consent_queue') === null")
+    page.wait_for_function(NOTHING_UNCONFIRMED)
+    return key_of(info.value.request)
 
 
 def published(site: Path, lang: str) -> dict[str, str]:

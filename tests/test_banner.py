@@ -10,19 +10,25 @@ from pathlib import Path
 
 import pytest
 from banner_fixtures import (
+    CHOICE_ONLY,
     DEMO_PATH,
     HOME_PATH,
     NECESSARY_COOKIES,
+    NOTHING_UNCONFIRMED,
     OPTIONAL,
     ConsentServer,
+    all_records,
     cookie_names,
     demo_runs,
     first_layer,
+    key_of,
     my_records,
     published,
     recorded,
+    records_with_key,
     settings_layer,
     stored_choice,
+    web_storage,
 )
 
 pytestmark = pytest.mark.browser
@@ -68,7 +74,7 @@ def test_before_a_choice_nothing_is_stored_nothing_optional_runs_and_every_reque
         assert page.locator("#ps-consent").get_attribute("lang") == lang
         assert demo_runs(page) == []
     assert page.context.cookies() == []
-    assert page.evaluate("localStorage.length") == 0
+    assert web_storage(page) == []
     assert requests and all(url.startswith(server.url) for url in requests)
     assert not [url for url in requests if "/api/" in url]
     assert my_records(page, server) == []
@@ -99,13 +105,17 @@ def test_the_page_stays_readable_and_usable_while_the_banner_is_open(page, serve
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_accept_all_runs_every_gated_script_and_is_recorded(page, server: ConsentServer, lang: str) -> None:
     page.goto(server.url + DEMO_PATH[lang])
-    recorded(page, first_layer(page, "accept").click)
+    key = recorded(page, first_layer(page, "accept").click)
 
     assert demo_runs(page) == ["statistics", "media"]
     assert page.locator("#ps-consent").is_hidden()
     assert cookie_names(page) == NECESSARY_COOKIES | OPTIONAL_COOKIES
     [record] = my_records(page, server)
     assert essentials(record) == expected_record(server, lang, "accept_all", "banner", True, True)
+    assert records_with_key(server, key) == [record]
+    [visitor_cookie] = [c for c in page.context.cookies() if c["name"] == "ps_visitor"]
+    assert visitor_cookie["value"].startswith(record["visitor"] + "."), "the identifier is created"
+    assert visitor_cookie["httpOnly"]
     choice = stored_choice(page)
     assert (choice["c"], choice["v"], choice["i"]) == (
         ["necessary", *OPTIONAL], "2026-11-01", published(server.site, lang)["inventory"])
@@ -114,12 +124,14 @@ def test_accept_all_runs_every_gated_script_and_is_recorded(page, server: Consen
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_reject_all_runs_nothing_and_is_recorded(page, server: ConsentServer, lang: str) -> None:
     page.goto(server.url + DEMO_PATH[lang])
-    recorded(page, first_layer(page, "reject").click)
+    key = recorded(page, first_layer(page, "reject").click)
 
     assert demo_runs(page) == []
-    assert cookie_names(page) == NECESSARY_COOKIES
-    [record] = my_records(page, server)
+    assert cookie_names(page) == CHOICE_ONLY, "no ps_visitor: a refusal leaves no identifier"
+    [record] = records_with_key(server, key)
     assert essentials(record) == expected_record(server, lang, "reject_all", "banner", False, False)
+    assert record["visitor"] is None
+    assert my_records(page, server) == []
     page.reload()
     assert demo_runs(page) == []
     assert page.locator("#ps-consent").is_hidden()
@@ -153,7 +165,7 @@ def test_a_choice_holds_on_every_page_and_is_sent_once(page, server: ConsentServ
     assert demo_runs(page) == ["statistics", "media"]
     assert len(posts) == 1
     assert len(my_records(page, server)) == 1
-    assert page.evaluate("localStorage.getItem('ps_consent_queue')") is None
+    assert web_storage(page) == []
 
 
 # Equal prominence, nothing preselected ----------------------------------------------------------
@@ -207,6 +219,7 @@ def test_withdrawing_is_as_easy_as_accepting_and_removes_the_cookies(page, serve
     withdrawal, acceptance = my_records(page, server)
     assert essentials(withdrawal) == expected_record(server, "sv", "withdraw", "settings", False, False)
     assert acceptance["action"] == "accept_all"
+    assert withdrawal["visitor"] == acceptance["visitor"], "recorded under the identifier"
     assert stored_choice(page)["c"] == ["necessary"]
     page.reload()
     assert demo_runs(page) == []
@@ -228,12 +241,68 @@ def test_withdrawing_one_category_keeps_the_other(page, server: ConsentServer) -
 
 def test_saving_an_unchanged_choice_records_nothing_new(page, server: ConsentServer) -> None:
     page.goto(server.url + "en/")
-    recorded(page, first_layer(page, "reject").click)
+    recorded(page, first_layer(page, "accept").click)
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
     page.get_by_role("link", name="Cookie settings").last.click()
     settings_layer(page, "save").click()
     assert page.locator("#ps-consent").is_hidden()
     page.reload()
+    assert posts == []
     assert len(my_records(page, server)) == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_settings_saved_with_every_optional_category_off_leave_no_identifier(
+    page, server: ConsentServer, lang: str
+) -> None:
+    page.goto(server.url + DEMO_PATH[lang])
+    first_layer(page, "settings").click()
+    key = recorded(page, settings_layer(page, "save").click)
+
+    assert demo_runs(page) == []
+    assert cookie_names(page) == CHOICE_ONLY
+    [record] = records_with_key(server, key)
+    assert essentials(record) == expected_record(server, lang, "reject_all", "settings", False, False)
+    assert record["visitor"] is None
+
+
+FIRST_CHOICES = {
+    "accept all": lambda page: first_layer(page, "accept").click(),
+    "reject all": lambda page: first_layer(page, "reject").click(),
+    "settings, one category": lambda page: (first_layer(page, "settings").click(),
+                                            page.locator("#ps-consent-media").check(),
+                                            settings_layer(page, "save").click()),
+    "settings, nothing optional": lambda page: (first_layer(page, "settings").click(),
+                                                settings_layer(page, "save").click()),
+}
+
+
+@pytest.mark.parametrize("first", sorted(FIRST_CHOICES))
+def test_no_choice_leaves_anything_in_local_or_session_storage(
+    page, server: ConsentServer, first: str
+) -> None:
+    page.goto(server.url + "en/demo/")
+    recorded(page, lambda: FIRST_CHOICES[first](page))
+    assert web_storage(page) == []
+    # And the opposite choice after it: a withdrawal, or a consent after a refusal.
+    page.evaluate("psConsent.open()")
+    granted = page.evaluate("psConsent.allowed('media')")
+    recorded(page, settings_layer(page, "reject" if granted else "accept").click)
+    for path in ("en/", "en/demo/"):
+        page.goto(server.url + path)
+        assert web_storage(page) == []
+
+
+def test_what_earlier_versions_left_in_local_storage_is_removed(page, server: ConsentServer) -> None:
+    page.goto(server.url + "en/")
+    page.evaluate("""() => {
+        localStorage.setItem("ps_consent_queue", JSON.stringify([{id: "1-0.5", b: {action: "reject_all"}}]));
+        localStorage.setItem("ps_consent_last", "6f1c2d4e-8a9b-4c3d-9e2f-1a2b3c4d5e6f");
+        localStorage.setItem("set by someone else", "kept");
+    }""")
+    page.reload()
+    assert web_storage(page) == ["set by someone else"]
 
 
 # Global Privacy Control -------------------------------------------------------------------------
@@ -251,19 +320,40 @@ def test_global_privacy_control_switches_optional_categories_off_and_says_so(
     assert page.locator("#ps-consent-gpc").is_visible()
     assert "Global Privacy Control" in page.locator("#ps-consent-gpc").inner_text()
     assert demo_runs(page) == []
-    assert cookie_names(page) == NECESSARY_COOKIES
-    [record] = my_records(page, server)
+    assert cookie_names(page) == CHOICE_ONLY, "no ps_visitor for a GPC signal"
+    assert web_storage(page) == []
+    [record] = records_with_key(server, key_of(posted.value.request))
     assert essentials(record) == expected_record(server, lang, "reject_all", "gpc", False, False)
+    assert record["visitor"] is None
 
     first_layer(page, "settings").click()
     assert not page.locator("#ps-consent-statistics").is_checked()
     page.locator("#ps-consent-statistics").check()
     recorded(page, settings_layer(page, "save").click)
     assert demo_runs(page) == ["statistics"]
-    assert my_records(page, server)[0]["source"] == "settings"
+    [custom] = my_records(page, server)
+    assert (custom["action"], custom["source"]) == ("custom", "settings")
     page.reload()
     assert page.locator("#ps-consent").is_hidden()
-    assert len(my_records(page, server)) == 2
+    assert len(my_records(page, server)) == 1
+
+
+def test_a_global_privacy_control_signal_is_recorded_once_not_on_every_page(
+    page, server: ConsentServer
+) -> None:
+    page.add_init_script(GPC)
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    before = len(all_records(server))
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")):
+        page.goto(server.url + "en/")
+    page.wait_for_function(NOTHING_UNCONFIRMED)
+    for path in ("en/about/", "en/demo/", "", "en/"):
+        page.goto(server.url + path)
+        assert page.locator("#ps-consent").is_hidden()
+    assert len(posts) == 1
+    added = all_records(server)[before:]
+    assert [(r["action"], r["source"], r["visitor"]) for r in added] == [("reject_all", "gpc", None)]
 
 
 def test_without_global_privacy_control_there_is_no_gpc_notice(page, server: ConsentServer) -> None:

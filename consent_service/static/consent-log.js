@@ -10,11 +10,13 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button");
+    // The page made one key for this withdrawal: sending it again records it once.
+    var key = form.querySelector("input[name=idempotency_key]").value;
     button.disabled = true;
     fetch("/api/v1/consents", {
       method: "POST",
       credentials: "same-origin",
-      headers: {"Content-Type": "application/json"},
+      headers: {"Content-Type": "application/json", "Idempotency-Key": "\"" + key + "\""},
       body: form.getAttribute("data-ps-withdraw")
     }).then(function (response) {
       if (response.status !== 201) {

@@ -194,4 +194,5 @@ def as_choice(body: dict) -> Choice:
         policy_sha256=body["policy"]["sha256"],
         inventory=body["inventory"],
         source=body["source"],
+        required=frozenset(REQUIRED),
     )

@@ -26,6 +26,7 @@ ALLOWED = "https://www.example.se"
 ELSEWHERE = "https://elsewhere.example"
 WRONG_CREDENTIAL = "Bearer 0123456789abcdef0123456789abcdef.wrong-secret-wrong-secret-wrong-secret-wro"
 README = Path(__file__).resolve().parents[2] / "README.md"
+KEY = "Idempotency-Key"
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +144,18 @@ def test_every_request_example_in_the_document_is_accepted(client, storage):
     assert [record["policy"] for record in recorded] == [op.example()["policy"] for op in examples]
 
 
-def test_the_readme_example_of_recording_a_choice_is_accepted(client):
+def test_the_readme_example_of_recording_a_choice_is_accepted(client, storage):
     section = README.read_text(encoding="utf-8").split("#### Recording a choice")[1]
     [request] = re.findall(r"```http\n(.*?)```", section.split("####")[0], re.DOTALL)
     head, body = request.split("\n\n", 1)
-    method, path = head.splitlines()[0].split()
-    response = client.open(path, method=method, data=body, content_type="application/json")
-    assert response.status_code == 201, response.get_data(as_text=True)
+    start, *lines = head.splitlines()
+    method, path = start.split()
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert "Idempotency-Key" in headers
+    for _ in range(2):
+        response = client.open(path, method=method, data=body, headers=headers)
+        assert response.status_code == 201, response.get_data(as_text=True)
+    assert len(list(storage.iter_records())) == 1, "sent twice with its key, recorded once"
 
 
 # --- statuses ---------------------------------------------------------------------------
@@ -171,6 +177,12 @@ class Service:
         [poster] = [operation for operation in documented_operations() if operation.example() is not None]
         created = self.clients["normal"].post(poster.url, json=poster.example())
         self.visitor = re.match(r"ps_visitor=([^;]+);", created.headers["Set-Cookie"]).group(1)
+        # A key recorded with another choice than the example: sending the example with it conflicts.
+        other = {**poster.example(), "action": "accept_all",
+                 "categories": dict.fromkeys(poster.example()["categories"], True)}
+        self.used_key = '"0123456789abcdef0123456789abcdef"'
+        recorded = self.clients["normal"].post(poster.url, json=other, headers={KEY: self.used_key})
+        assert recorded.status_code == 201
 
     def send(
         self,
@@ -212,7 +224,8 @@ class Service:
 
 
 def parameters_query(operation: Operation, value: Callable[[str], str]) -> str:
-    names = [parameter["name"] for parameter in operation.spec.get("parameters", [])]
+    parameters = operation.spec.get("parameters", [])
+    names = [parameter["name"] for parameter in parameters if parameter["in"] == "query"]
     return "?" + "&".join(value(name) for name in names) if names else ""
 
 
@@ -234,6 +247,8 @@ CIRCUMSTANCES: dict[str, Callable[[Service, Operation], Any]] = {
     "with a plain-text body": lambda s, op: s.send(op, data=b"accept", content_type="text/plain"),
     "with a body over the limit": lambda s, op: s.send(op, data=b" " * 5000, content_type="application/json"),
     "with a body that is no choice": lambda s, op: s.send(op, json={}),
+    "with an unquoted idempotency key": lambda s, op: s.send(op, headers={KEY: "0123456789abcdef" * 2}),
+    "with an idempotency key used for another choice": lambda s, op: s.send(op, headers={KEY: s.used_key}),
     "over the rate limit": lambda s, op: [s.send(op, client="rate limited") for _ in range(2)][-1],
     "while the audit endpoints are off": lambda s, op: s.send(op, client="audit off"),
     "while the site is not built": lambda s, op: s.send(op, client="site not built"),

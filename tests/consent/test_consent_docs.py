@@ -19,7 +19,7 @@ from policy_core.chain import record_hash
 PACKAGE = Path(__file__).resolve().parents[2] / "consent_service"
 README = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
 ERROR_CODE = re.compile(
-    r"(?:ApiError|InvalidBody|InvalidChoice|InvalidParameter|Unauthorized|ServiceUnavailable)\(\s*\"([a-z_]+)\""
+    r"(?:ApiError|InvalidBody|InvalidChoice|InvalidKey|InvalidParameter|Unauthorized|ServiceUnavailable)\(\s*\"([a-z_]+)\""
 )
 
 

@@ -166,7 +166,46 @@ def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_versi
     assert body["policy"] == {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv")}
     assert client.post("/api/v1/consents", json=body).status_code == 201
     assert page.find("input", type="hidden", name="action", value="withdraw")
+    [key] = page.find("input", type="hidden", name="idempotency_key")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", key["value"])
     assert page.find("script", src="/_consent/consent-log.js")
+
+
+def test_each_page_gives_its_withdraw_form_a_new_key(browser_with_choices):
+    keys = {
+        Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+        .find("input", name="idempotency_key")[0]["value"]
+        for _ in range(3)
+    }
+    assert len(keys) == 3
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["form post", "API with the header"])
+def test_a_withdraw_form_sent_twice_records_one_withdrawal(browser_with_choices, javascript):
+    """A double click, or a resend after no answer, is the same withdrawal."""
+    client = browser_with_choices
+    page = Page(client.get("/en/consent-log").get_data(as_text=True))
+    [form] = [a for t, a in page.elements if t == "form" and "data-ps-withdraw" in a]
+    key = page.find("input", name="idempotency_key")[0]["value"]
+    for _ in range(2):
+        if javascript:
+            response = client.post("/api/v1/consents", data=html.unescape(form["data-ps-withdraw"]),
+                                   content_type="application/json",
+                                   headers={"Idempotency-Key": f'"{key}"'})
+            assert response.status_code == 201
+        else:
+            response = client.post("/en/consent-log", data={"action": "withdraw", "idempotency_key": key})
+            assert response.status_code == 303
+    actions = [r["action"] for r in client.get("/api/v1/me/consents").get_json()["records"]]
+    assert actions == ["withdraw", "custom", "accept_all"]
+
+
+def test_a_withdraw_form_with_a_key_it_did_not_make_is_refused(browser_with_choices):
+    client = browser_with_choices
+    response = client.post("/en/consent-log", data={"action": "withdraw", "idempotency_key": "short"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "idempotency_key"
+    assert [r["action"] for r in client.get("/api/v1/me/consents").get_json()["records"]][0] != "withdraw"
 
 
 def test_withdrawing_without_javascript_records_the_choice_and_redirects_back(browser_with_choices):
@@ -193,12 +232,47 @@ def test_a_withdraw_post_from_another_site_is_refused(browser_with_choices):
     assert client.get("/api/v1/me/consents").get_json()["records"][0]["action"] != "withdraw"
 
 
-def test_a_browser_without_choices_sees_an_empty_log_and_no_withdraw_form(client):
-    response = client.get("/consent-log")
+NO_VISITOR_ID = {
+    "/consent-log": (
+        "Den här webbläsaren har inget besöks-id, så det finns ingen logg att visa.",
+        "registreras utan någon identifierare",
+        "Ett besöks-id skapas först när du tillåter minst en valfri kategori",
+        "Du ändrar ditt val med knappen nedan eller med ”Cookieinställningar” längst ned på varje sida.",
+    ),
+    "/en/consent-log": (
+        "This browser has no visitor ID, so there is no log to show.",
+        "is recorded without any identifier",
+        "A visitor ID is created only when you allow at least one optional category",
+        "To change your choice, use the button below or “Cookie settings” at the bottom of every page.",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(NO_VISITOR_ID))
+@pytest.mark.parametrize("refusals", [(), ("reject_all",), ("reject_all", "withdraw")])
+def test_a_browser_without_a_visitor_id_reads_why_there_is_no_log_and_how_to_change_its_choice(
+    client, make_body, path, refusals
+):
+    """Nothing chosen yet, or only refusals: they are recorded without an identifier, so the
+    page explains that instead of showing an empty table."""
+    for kind in refusals:
+        assert client.post("/api/v1/consents", json=make_body(kind)).status_code == 201
+    response = client.get(path)
     assert response.status_code == 200
     page = Page(response.get_data(as_text=True))
-    assert "Inga val om kakor har registrerats" in page.text
-    assert not [a for t, a in page.elements if t == "form"]
+    for sentence in NO_VISITOR_ID[path]:
+        assert sentence in page.text
+    assert [a for t, a in page.elements if t == "p" and "data-ps-no-visitor" in a]
+    assert not page.find("table")
+    assert not [a for t, a in page.elements if t == "form"], "nothing to withdraw"
+    [button] = [a for t, a in page.elements if t == "a" and "data-ps-open-settings" in a]
+    assert button["href"].endswith("cookie-settings/#cookie-settings")
+
+
+def test_a_browser_with_a_visitor_id_sees_its_log_not_the_explanation(browser_with_choices):
+    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    assert "no visitor ID" not in page.text
+    assert not [a for t, a in page.elements if "data-ps-no-visitor" in a]
 
 
 def test_withdrawing_without_a_visitor_changes_nothing(client, storage):
@@ -209,7 +283,7 @@ def test_withdrawing_without_a_visitor_changes_nothing(client, storage):
 
 def test_another_visitor_never_appears_on_the_page(app, browser_with_choices, make_body):
     other = app.test_client()
-    other.post("/api/v1/consents", json=make_body("reject_all"))
+    other.post("/api/v1/consents", json=make_body("custom"))
     page = Page(other.get("/consent-log").get_data(as_text=True))
     assert "1 registrerat val" in page.text
     assert "Godkände alla kakor" not in page.text

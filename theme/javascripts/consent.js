@@ -7,22 +7,37 @@
   const C = JSON.parse(config.textContent);
   const first = d.getElementById("ps-consent-first");
   const form = d.getElementById("ps-consent-settings");
-  const QUEUE = "ps_consent_queue";
   const optional = C.categories.filter((c) => !c.required).map((c) => c.id);
   let opener = null;
   let fromLink = false;
 
-  // The choice: {c: accepted category ids, v: policy version, i: inventory hash, t: ms, s: source}.
-  // It counts only for the inventory it was made for and for reprompt_days.
-  const read = () => {
+  // Nothing is kept in localStorage or sessionStorage; earlier versions left these there.
+  try {
+    localStorage.removeItem("ps_consent_queue");
+    localStorage.removeItem("ps_consent_last");
+  } catch (e) {}
+
+  // ps_consent: {c: accepted category ids, v: policy version, i: inventory hash, t: ms, s: source,
+  // q: [[idempotency key, request body], ...] the choices the service has not confirmed yet,
+  // oldest first}. The choice counts only for the inventory it was made for and for
+  // reprompt_days; what waits in q is sent whatever it was made for.
+  const cookie = () => {
     try {
-      const s = JSON.parse(decodeURIComponent(d.cookie.match(/(?:^|; )ps_consent=([^;]*)/)[1]));
-      return s.i === C.inventory && Date.now() - s.t < C.reprompt_days * 864e5 ? s : null;
+      return JSON.parse(decodeURIComponent(d.cookie.match(/(?:^|; )ps_consent=([^;]*)/)[1]));
     } catch (e) {
       return null;
     }
   };
-  let state = read();
+  const store = (s) => {
+    let v;
+    // A cookie holds 4 KB: if the service stays unreachable for many choices, the oldest go.
+    while ((v = encodeURIComponent(JSON.stringify(s))).length > 3500 && s.q.length) s.q.shift();
+    d.cookie =
+      "ps_consent=" + v + "; max-age=" + Math.round((s.t - Date.now()) / 1e3 + C.reprompt_days * 86400) +
+      "; path=/; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
+  };
+  let state = cookie();
+  if (state && (state.i !== C.inventory || Date.now() - state.t >= C.reprompt_days * 864e5)) state = null;
   const accepted = (id) => !!state && state.c.includes(id);
 
   const api = {
@@ -77,66 +92,34 @@
     });
   };
 
-  // Choices wait in localStorage until the service has stored them. One page sends at a time
-  // (a Web Lock). An item carries s: when a page started sending it (others leave it alone for a
-  // while), or -1 when an attempt failed without an answer and may still have been stored: the
-  // visitor's own log is checked before it is sent again. ps_consent_last: the newest record id
-  // known to be stored.
-  const LAST = "ps_consent_last";
-  const load = () => {
-    try {
-      return JSON.parse(localStorage.getItem(QUEUE)) || [];
-    } catch (e) {
-      return [];
-    }
-  };
-  const save = (q) => {
-    try {
-      q.length ? localStorage.setItem(QUEUE, JSON.stringify(q)) : localStorage.removeItem(QUEUE);
-      return true;
-    } catch (e) {
-      return false;
-    }
-  };
-  const post = (body) =>
+  // The unconfirmed choices are sent in order, each with its own key every time, so one sent
+  // twice (its answer lost, two pages at once) is recorded once. A 201 confirms a choice and a
+  // 4xx other than 408/429 refuses it for good: either way its key leaves the cookie. No answer,
+  // 408, 429 or 5xx: it waits for the next page load.
+  const send = (e) =>
     fetch(C.endpoint, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "Idempotency-Key": '"' + e[0] + '"' },
+      body: JSON.stringify(e[1]),
       credentials: "same-origin",
     });
-  const sig = (b) =>
-    JSON.stringify([b.action, b.source, b.inventory, b.policy.version, b.policy.language, b.policy.sha256,
-      C.categories.map((c) => b.categories[c.id])]);
-  const flush = () => {
-    const run = async () => {
-      for (let q = load(), it; (it = q[0]); q = load()) {
-        const mark = (s) => save(load().map((x) => (x.id === it.id ? { ...x, s } : x)));
-        const drop = () => save(load().filter((x) => x.id !== it.id));
-        try {
-          if (it.s > Date.now() - 15e3) return;
-          if (it.s) {
-            const r = await fetch(C.log_endpoint, { credentials: "same-origin" });
-            if (r.ok) {
-              const recs = (await r.json()).records;
-              const i = recs.findIndex((x) => x.id === localStorage.getItem(LAST));
-              if (recs.slice(0, i < 0 ? recs.length : i).some((x) => sig(x) === sig(it.b))) {
-                drop();
-                continue;
-              }
-            } else if (r.status !== 401) return;
-          }
-          mark(Date.now());
-          const r = await post(it.b);
-          if (r.status >= 500 || r.status === 429 || r.status === 408) return mark(0);
-          drop();
-          if (r.ok) localStorage.setItem(LAST, (await r.json()).id);
-        } catch (e) {
-          return mark(-1);
-        }
+  let sending = false;
+  const flush = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      // Stops too if the cookie cannot be changed, rather than send the same choice forever.
+      for (let e, last; (e = ((cookie() || {}).q || [])[0]) && e[0] !== last; last = e[0]) {
+        const r = await send(e);
+        await r.text(); // read to the end: an unread answer keeps its request open
+        if (r.status >= 500 || r.status === 429 || r.status === 408) return;
+        const s = cookie();
+        if (s) store({ ...s, q: s.q.filter((x) => x[0] !== e[0]) });
       }
-    };
-    return navigator.locks ? navigator.locks.request(QUEUE, run) : run();
+    } catch (e) {
+    } finally {
+      sending = false;
+    }
   };
 
   const choose = (list, source) => {
@@ -146,12 +129,6 @@
     const on = optional.filter((id) => cats[id]).length;
     const action =
       on === optional.length ? "accept_all" : on ? "custom" : optional.some(accepted) ? "withdraw" : "reject_all";
-    state = { c: Object.keys(cats).filter((k) => cats[k]), v: C.policy.version, i: C.inventory, t: Date.now(), s: source };
-    d.cookie =
-      "ps_consent=" + encodeURIComponent(JSON.stringify(state)) + "; max-age=" + C.reprompt_days * 86400 +
-      "; path=/; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
-    purge();
-    activate();
     const body = {
       action,
       categories: cats,
@@ -159,7 +136,23 @@
       inventory: C.inventory,
       source,
     };
-    save(load().concat({ id: Date.now() + "-" + Math.random(), b: body })) ? flush() : post(body).catch(() => {});
+    // This choice's idempotency key: 128 random bits, hex.
+    const bits = crypto.getRandomValues(new Uint8Array(16));
+    const key = Array.from(bits, (b) => (b + 256).toString(16).slice(1)).join("");
+    state = {
+      c: Object.keys(cats).filter((k) => cats[k]),
+      v: C.policy.version,
+      i: C.inventory,
+      t: Date.now(),
+      s: source,
+      q: ((cookie() || {}).q || []).concat([[key, body]]),
+    };
+    store(state);
+    purge();
+    activate();
+    // Without cookies nothing can wait for a later page: it is sent once, now; not a GPC
+    // signal, which would be sent again on every page.
+    cookie() ? flush() : source === "gpc" || send([key, body]).catch(() => {});
     hide();
     d.dispatchEvent(new CustomEvent("ps-consent-change", { detail: api.get() }));
   };
@@ -221,9 +214,10 @@
   new ResizeObserver(() => (d.body.style.paddingBottom = box.hidden ? "" : box.offsetHeight + "px")).observe(box);
 
   purge();
-  if (load().length) flush();
+  flush();
   if (state) activate();
-  // GPC counts as a choice: every optional category off, recorded with source gpc, and said so.
+  // GPC counts as a choice: every optional category off, recorded once with source gpc (ps_consent
+  // remembers it), and said so.
   const gpc = !state && navigator.globalPrivacyControl === true;
   if (gpc) {
     choose([], "gpc");
