@@ -92,8 +92,6 @@ def test_after_accept_all_everything_in_the_browser_on_every_page_is_declared(
         assert ("cookie", "ps_theme") in found, "the colour scheme was kept"
     assert not [name for _, name in found if "__palette" in name]
     undeclared = sorted(item for item in found if inventory.declaring(*item) is None)
-    if undeclared == [("localStorage", "ps_consent_last")]:
-        pytest.xfail("consent.js keeps ps_consent_last in localStorage, which no inventory declares")
     assert undeclared == []
 
 
