@@ -26,7 +26,14 @@ from consent_throughput import REPO, start_server, stop_server, wrk
 
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 
-from consent_testing import CURRENT, inventory_hash, policy_hash, version_entry, write_site  # noqa: E402
+from consent_testing import (  # noqa: E402
+    CURRENT,
+    inventory_hash,
+    policy_hash,
+    shown_hash,
+    version_entry,
+    write_site,
+)
 from pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
 from sqlalchemy import insert, update  # noqa: E402
 
@@ -67,7 +74,8 @@ def fill(storage: Storage, total: int) -> list[str]:
             conn.execute(insert(visitors), visitor_rows[start : start + BATCH])
     categories = {"necessary": True, "statistics": True, "media": False}
     categories_text = canonical_json(categories).decode()
-    policy = {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv")}
+    policy = {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
+                                                    "text_sha256": shown_hash(CURRENT, "sv")}
     prev = GENESIS_HASH
     rows = []
     for sequence in range(1, total + 1):

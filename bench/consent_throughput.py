@@ -35,13 +35,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 
-from consent_testing import CURRENT, inventory_hash, policy_hash, version_entry, write_site  # noqa: E402
+from consent_testing import (  # noqa: E402
+    CURRENT,
+    inventory_hash,
+    policy_hash,
+    shown_hash,
+    version_entry,
+    write_site,
+)
 from pgserver import PostgresServer, PostgresUnavailable, free_port  # noqa: E402
 
 BODY = {
     "action": "custom",
     "categories": {"necessary": True, "statistics": True, "media": False},
-    "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv")},
+    "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
+                                                     "text_sha256": shown_hash(CURRENT, "sv")},
     "inventory": inventory_hash(CURRENT),
     "source": "banner",
 }

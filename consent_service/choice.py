@@ -38,6 +38,7 @@ class Choice:
     policy_version: str
     policy_language: str
     policy_sha256: str
+    policy_text_sha256: str
     inventory: str
     source: str
     required: frozenset[str]
@@ -79,9 +80,16 @@ def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) ->
     if policy["sha256"] != edition.sha256:
         raise InvalidChoice(
             "hash_mismatch",
-            f"policy.sha256 does not match the published text of version {version.id} "
+            f"policy.sha256 does not match the published source of version {version.id} "
             f"({policy['language']}).",
             field="policy.sha256",
+        )
+    if policy["text_sha256"] != edition.text_sha256:
+        raise InvalidChoice(
+            "hash_mismatch",
+            f"policy.text_sha256 does not match the text version {version.id} "
+            f"({policy['language']}) shows, published at {edition.text_url}.",
+            field="policy.text_sha256",
         )
     inventory = version.inventory
     if inventory is None:
@@ -104,6 +112,7 @@ def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) ->
         policy_version=version.id,
         policy_language=policy["language"],
         policy_sha256=policy["sha256"],
+        policy_text_sha256=policy["text_sha256"],
         inventory=inventory.sha256,
         source=body["source"],
         required=frozenset(inventory.required),

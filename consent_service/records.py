@@ -44,8 +44,9 @@ from policy_core.hashing import canonical_json
 
 from .choice import Choice
 
-SCHEMA_VERSION = 2
-"""1: the first schema. 2: ``consent_records.idempotency_key_sha256`` and its unique index."""
+SCHEMA_VERSION = 3
+"""1: the first schema. 2: ``consent_records.idempotency_key_sha256`` and its unique index.
+3: ``consent_records.policy_text_sha256``, the hash of the text the visitor was shown."""
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 metadata = MetaData()
@@ -73,6 +74,7 @@ consent_records = Table(
     Column("policy_version", String(10)),
     Column("policy_language", String(8)),
     Column("policy_sha256", String(64)),
+    Column("policy_text_sha256", String(64)),
     Column("inventory_sha256", String(64)),
     Column("source", String(16)),
     Column("purged", Text),
@@ -142,6 +144,8 @@ def row_to_record(row: Any) -> dict[str, Any]:
         "prev_hash": row["prev_hash"],
         "hash": row["hash"],
     }
+    if row["policy_text_sha256"] is not None:
+        record["policy"]["text_sha256"] = row["policy_text_sha256"]
     if row["idempotency_key_sha256"] is not None:
         record["idempotency_key_sha256"] = row["idempotency_key_sha256"]
     return record
@@ -166,6 +170,7 @@ def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
         policy_version=record["policy"]["version"],
         policy_language=record["policy"]["language"],
         policy_sha256=record["policy"]["sha256"],
+        policy_text_sha256=record["policy"].get("text_sha256"),
         inventory_sha256=record["inventory"],
         source=record["source"],
         idempotency_key_sha256=record.get("idempotency_key_sha256"),
@@ -190,11 +195,7 @@ def consent_record(
         "recorded_at": recorded_at,
         "action": choice.action,
         "categories": dict(choice.categories),
-        "policy": {
-            "version": choice.policy_version,
-            "language": choice.policy_language,
-            "sha256": choice.policy_sha256,
-        },
+        "policy": policy_of(choice),
         "inventory": choice.inventory,
         "source": choice.source,
         "prev_hash": prev_hash,
@@ -205,16 +206,23 @@ def consent_record(
     return record
 
 
+def policy_of(choice: Choice) -> dict[str, str]:
+    """The record's ``policy``: the version, its language and the hashes of its source and of
+    the text the visitor was shown."""
+    return {
+        "version": choice.policy_version,
+        "language": choice.policy_language,
+        "sha256": choice.policy_sha256,
+        "text_sha256": choice.policy_text_sha256,
+    }
+
+
 def records_the_same_choice(record: dict[str, Any], choice: Choice) -> bool:
     """Whether ``record`` holds exactly ``choice``: what a retry must repeat to be one."""
     return (
         record["action"] == choice.action
         and record["categories"] == dict(choice.categories)
-        and record["policy"] == {
-            "version": choice.policy_version,
-            "language": choice.policy_language,
-            "sha256": choice.policy_sha256,
-        }
+        and record["policy"] == policy_of(choice)
         and record["inventory"] == choice.inventory
         and record["source"] == choice.source
     )

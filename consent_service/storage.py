@@ -28,6 +28,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -399,12 +400,20 @@ def _records_by_key(conn: Connection, keys: list[str]) -> dict[str, dict[str, An
 
 def upgrade_schema(conn: Connection, version: int) -> None:
     """Bring a database of schema ``version`` to :data:`SCHEMA_VERSION`; its records keep
-    their hashes (a record without a key hashes without the field)."""
+    their hashes (a record without a key or a shown-text hash hashes without the field). A
+    column already there is left as it is, so an upgrade cut short can be run again."""
+    present = {column["name"] for column in inspect(conn).get_columns("consent_records")}
+    added = []
     if version < 2:
-        key = consent_records.c.idempotency_key_sha256
-        conn.exec_driver_sql(f"ALTER TABLE consent_records ADD COLUMN {key.name} VARCHAR(64)")
+        added.append(consent_records.c.idempotency_key_sha256)
+    if version < 3:
+        added.append(consent_records.c.policy_text_sha256)
+    for column in added:
+        if column.name not in present:
+            conn.exec_driver_sql(f"ALTER TABLE consent_records ADD COLUMN {column.name} VARCHAR(64)")
+    if version < 2:
         [index] = [i for i in consent_records.indexes if i.name == "ux_consent_records_idempotency_key"]
-        index.create(conn)
+        index.create(conn, checkfirst=True)
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:

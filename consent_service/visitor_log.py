@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, re
 from policy_core.cookies import CONSENT_COOKIE
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_core.manifest import PublishedVersion
-from policy_core.urls import consent_log_url, prefix, version_url
+from policy_core.urls import VISITOR_LOG_ENDPOINT, consent_log_url, prefix, version_url
 from policy_core.versions import History
 
 from .built_site import SiteNotBuilt
@@ -40,7 +40,7 @@ PAGE_QUERY = Query(
 bp = Blueprint("log", __name__)
 
 
-@bp.get("/api/v1/me/consents")
+@bp.get(VISITOR_LOG_ENDPOINT)
 @reads_query()
 def my_consents() -> Response:
     credential, _ = presented_credential(request)
@@ -152,7 +152,8 @@ def _withdraw_body(version: PublishedVersion | None, language: str) -> dict[str,
     return {
         "action": "withdraw",
         "categories": {c: c in version.inventory.required for c in version.inventory.categories},
-        "policy": {"version": version.id, "language": shown, "sha256": edition.sha256},
+        "policy": {"version": version.id, "language": shown, "sha256": edition.sha256,
+                   "text_sha256": edition.text_sha256},
         "inventory": version.inventory.sha256,
         "source": "settings",
     }

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from policy_core.chain import anchor_for, chain_problems, sequence_of
+from policy_core.hashing import sha256_hex
 from policy_core.manifest import Manifest, ManifestError, PublishedVersion, parse
 from policy_site.errors import PolicySiteError
 
@@ -45,6 +46,8 @@ class AuditReport:
     records: int = 0
     by_action: Counter[str] = field(default_factory=Counter)
     by_version: Counter[str] = field(default_factory=Counter)
+    by_shown_text: Counter[str] = field(default_factory=Counter)
+    """How many choices were made on each shown text (by its site path)."""
     first: Mapping[str, Any] | None = None
     last: Mapping[str, Any] | None = None
     problems: list[AuditProblem] = field(default_factory=list)
@@ -97,14 +100,43 @@ def read_manifest(site: Path) -> Manifest:
         raise ExportError(f"{path}: not a versions.json manifest: {error}") from None
 
 
-def audit(export: Export, manifest: Manifest, head: str | None = None) -> AuditReport:
-    """Every problem in an export, judged against a published manifest.
+@dataclass(frozen=True)
+class ShownTexts:
+    """The texts a site says its visitors were shown, found in the site copy by their hashes."""
 
-    Without ``head`` (the chain head the service reports from ``verify``) records deleted from
-    the end of an export cannot be told from a log that simply ends there; with it they can.
+    by_hash: Mapping[str, str]
+    """``text_sha256`` → the file's site path, for every file that hashes to what it should."""
+    problems: list[AuditProblem]
+
+
+def read_shown_texts(site: Path, manifest: Manifest) -> ShownTexts:
+    """Every edition's shown text, each checked against the ``text_sha256`` the manifest gives."""
+    found, problems = {}, []
+    for version in manifest.versions:
+        for lang, edition in version.editions.items():
+            path = site / edition.text_url.lstrip("/")
+            if not path.is_file():
+                problems.append(AuditProblem(None, f"{edition.text_url}: the shown text of {version.id} "
+                                             f"({lang}) is missing from the site copy"))
+            elif sha256_hex(path.read_bytes()) != edition.text_sha256:
+                problems.append(AuditProblem(None, f"{edition.text_url}: does not hash to the "
+                                             f"text_sha256 versions.json gives for {version.id} ({lang})"))
+            else:
+                found[edition.text_sha256] = edition.text_url
+    return ShownTexts(found, problems)
+
+
+def audit(export: Export, manifest: Manifest, shown: ShownTexts, head: str | None = None) -> AuditReport:
+    """Every problem in an export, judged against a published manifest and its shown texts.
+
+    Every choice must resolve, by its ``policy.text_sha256``, to a shown text the site copy holds:
+    the exact text the visitor read. Without ``head`` (the chain head the service reports from
+    ``verify``) records deleted from the end of an export cannot be told from a log that simply
+    ends there; with it they can.
     """
     records = export.records
     report = AuditReport(records=len(records))
+    report.problems += shown.problems
     if not records:
         report.problems.append(AuditProblem(None, "the export holds no records"))
         return report
@@ -124,6 +156,13 @@ def audit(export: Export, manifest: Manifest, head: str | None = None) -> AuditR
         policy = record.get("policy") or {}
         report.by_version[str(policy.get("version"))] += 1
         report.problems += _policy_problems(record, versions)
+        text_url = shown.by_hash.get(str(policy.get("text_sha256")))
+        if text_url is None:
+            report.problems.append(AuditProblem(sequence_of(record), "policy text_sha256 "
+                                                f"{policy.get('text_sha256')!r} names no shown text "
+                                                "of the site copy"))
+        else:
+            report.by_shown_text[text_url] += 1
     consents = [r for r in ordered if r.get("type", "consent") == "consent"]
     report.first = consents[0] if consents else None
     report.last = consents[-1] if consents else None
@@ -183,9 +222,13 @@ def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, Published
     published = version.editions.get(lang)
     if published is None:
         problems.append(AuditProblem(sequence, f"language {lang!r} is not published for {version_id}"))
-    elif policy.get("sha256") != published.sha256:
-        problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
-                                     f"text of {version_id}"))
+    else:
+        if policy.get("sha256") != published.sha256:
+            problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
+                                         f"source of {version_id}"))
+        if policy.get("text_sha256") != published.text_sha256:
+            problems.append(AuditProblem(sequence, f"policy text_sha256 does not match the {lang} text "
+                                         f"of {version_id} its page shows"))
     recorded = str(record.get("recorded_at", ""))[:10]
     if recorded and recorded < version.effective.isoformat():
         problems.append(AuditProblem(sequence, f"recorded on {recorded}, before version {version_id} "

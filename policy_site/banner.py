@@ -20,8 +20,8 @@ from babel.lists import format_list
 from policy_core.cookies import THEME_COOKIE
 from policy_core.languages import BABEL_LOCALES, LANGUAGES
 from policy_core.storage import COOKIE
-from policy_core.urls import CONSENT_ENDPOINT, VISITOR_LOG_ENDPOINT, consent_log_url
-from policy_core.versions import History, Inventory
+from policy_core.urls import CONSENT_ENDPOINT, consent_log_url
+from policy_core.versions import History, Inventory, PolicyVersion
 
 REPROMPT_DAYS = 365
 """Ask again after 12 months: the lifetime the policy text gives the ``ps_consent`` cookie, within
@@ -36,11 +36,12 @@ THEME_DAYS = 365
 
 def banner_config(
     history: History, lang: str, _: Callable[[str], str], url_for: Callable[[str, str], str],
-    reprompt_days: int = REPROMPT_DAYS,
+    text_sha256: Callable[[PolicyVersion, str], str], reprompt_days: int = REPROMPT_DAYS,
 ) -> dict[str, Any] | None:
     """What the banner needs on a page in ``lang``; ``None`` if nothing needs consent.
 
-    ``categories``, ``policy`` and ``inventory`` are what a recorded choice refers to;
+    ``categories``, ``policy`` and ``inventory`` are what a recorded choice refers to, the
+    policy by the hashes of its source and of the text the page shows (``text_sha256``);
     ``texts`` are the banner's own words in ``lang``. Each category's ``stored`` lists how its
     items' names cover what is in the browser (``policy_core.storage``), so the script deletes
     what a category not accepted stores without knowing the rule; ``scheme`` configures the
@@ -73,12 +74,12 @@ def banner_config(
     return {
         "lang": lang,
         "endpoint": CONSENT_ENDPOINT,
-        "log_endpoint": VISITOR_LOG_ENDPOINT,
         "reprompt_days": reprompt_days,
         "policy": {
             "version": current.id,
             "language": lang,
             "sha256": current.text(lang).sha256,
+            "text_sha256": text_sha256(current, lang),
             "url": policy_url,
         },
         "inventory": inventory.sha256,

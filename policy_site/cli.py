@@ -244,9 +244,12 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
     """
     from policy_site import audit
 
-    report = audit.audit(audit.read_export(export), audit.read_manifest(site), head=head)
+    manifest = audit.read_manifest(site)
+    report = audit.audit(audit.read_export(export), manifest, audit.read_shown_texts(site, manifest),
+                         head=head)
     click.echo(f"records: {report.records}")
-    for title, counter in (("by action", report.by_action), ("by policy version", report.by_version)):
+    for title, counter in (("by action", report.by_action), ("by policy version", report.by_version),
+                           ("by shown text", report.by_shown_text)):
         click.echo(f"{title}: " + ", ".join(f"{key} {count}" for key, count in sorted(counter.items())))
     for label, record in (("first", report.first), ("last", report.last)):
         if record is not None:
@@ -260,7 +263,8 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
     verdict = "the chain is intact up to the head given" if head else (
         "the chain is intact from its start to the last record exported (pass --head to prove "
         "nothing was cut from the end)")
-    click.echo(f"audit: {verdict}, and every record matches a published version")
+    click.echo(f"audit: {verdict}, and every record names a published version and the exact text "
+               "its visitor was shown")
 
 
 def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from policy_core import manifest
+from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
 from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
 from policy_core.versions import PolicyVersion, published_history
@@ -145,7 +146,12 @@ class SiteContent:
         return files
 
     def banner_config(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> dict[str, Any] | None:
-        return banner.banner_config(self.history, lang, self._gettext[lang], version_url, reprompt_days)
+        return banner.banner_config(self.history, lang, self._gettext[lang], version_url,
+                                    self.text_sha256, reprompt_days)
+
+    def text_sha256(self, version: PolicyVersion, lang: str) -> str:
+        """The hash versions.json gives the text ``version``'s page shows in ``lang``."""
+        return sha256_hex(manifest.shown_text_bytes(self.reader_text(version, lang)))
 
     def draft_notice(self, lang: str) -> dict[str, Any] | None:
         """What every page of a draft says at its top: the facts still to fill in, by key.

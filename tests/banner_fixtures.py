@@ -207,5 +207,6 @@ def published(site: Path, lang: str) -> dict[str, str]:
     """What a record must refer to: the current version and its hashes, from versions.json."""
     manifest = json.loads((site / "versions.json").read_text(encoding="utf-8"))
     current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
-    return {"version": current["id"], "language": lang, "sha256": current["languages"][lang]["sha256"],
-            "inventory": current["inventory"]["sha256"]}
+    edition = current["languages"][lang]
+    return {"version": current["id"], "language": lang, "sha256": edition["sha256"],
+            "text_sha256": edition["text_sha256"], "inventory": current["inventory"]["sha256"]}

@@ -51,7 +51,8 @@ def expected_record(server: ConsentServer, lang: str, action: str, source: str,
     return {
         "action": action, "source": source,
         "categories": {"necessary": True, "statistics": statistics, "media": media},
-        "policy": {"version": ref["version"], "language": lang, "sha256": ref["sha256"]},
+        "policy": {"version": ref["version"], "language": lang, "sha256": ref["sha256"],
+                   "text_sha256": ref["text_sha256"]},
         "inventory": ref["inventory"],
     }
 

@@ -70,6 +70,7 @@ def test_the_configuration_is_the_current_inventory_and_policy_text(built_site: 
         config = config_of(built_site / page)
         assert config["policy"] == {"version": current["id"], "language": lang,
                                     "sha256": current["languages"][lang]["sha256"],
+                                    "text_sha256": current["languages"][lang]["text_sha256"],
                                     "url": current["languages"][lang]["url"]}
         assert config["inventory"] == current["inventory"]["sha256"]
         assert config["reprompt_days"] == 365

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -281,7 +282,8 @@ def export(built_site: Path, tmp_path: Path) -> Path:
         lang = ("sv", "en")[index % 2]
         body = {"action": action, "categories": categories, "source": "banner",
                 "policy": {"version": current["id"], "language": lang,
-                           "sha256": current["languages"][lang]["sha256"]},
+                           "sha256": current["languages"][lang]["sha256"],
+                           "text_sha256": current["languages"][lang]["text_sha256"]},
                 "inventory": current["inventory"]["sha256"]}
         response = app.test_client().post("/api/v1/consents", json=body)
         assert response.status_code == 201, response.get_json()
@@ -346,6 +348,29 @@ def test_audit_names_a_record_pointing_at_an_unpublished_version(export: Path, b
     assert ("sequence 3: points at policy version '2030-01-01', which the site does not publish"
             in result.stderr)
     assert "audit: 1 problem(s)" in result.stderr
+
+
+def test_audit_resolves_every_choice_to_the_text_its_visitor_was_shown(export: Path, built_site: Path,
+                                                                      project: Path, tmp_path: Path) -> None:
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 0, result.stderr
+    shown_counts = r"by shown text: /versions/2026-11-01/en\.shown\.md 4, /versions/2026-11-01/sv\.shown\.md 4"
+    assert re.search(shown_counts, result.stdout), result.stdout
+
+    records = records_of(export)
+    records[1]["policy"]["text_sha256"] = "0" * 64
+    write_records(export, rechained(records))
+    result = run_process(project, "audit", str(export), "--site", str(built_site))
+    assert result.returncode == 1
+    assert "sequence 2: policy text_sha256 '" + "0" * 64 + "' names no shown text" in result.stderr
+
+    site = tmp_path / "altered-site"
+    shutil.copytree(built_site, site)
+    shown = site / "versions/2026-11-01/sv.shown.md"
+    shown.write_text(shown.read_text(encoding="utf-8").replace("Integritetspolicy", "Policy", 1),
+                     encoding="utf-8")
+    result = run_process(project, "audit", str(export), "--site", str(site))
+    assert "/versions/2026-11-01/sv.shown.md: does not hash to the text_sha256" in result.stderr
 
 
 def test_audit_counts_a_duplicated_record_once_and_names_it(export: Path, built_site: Path,

@@ -23,6 +23,7 @@ from consent_testing import (
     http_json,
     inventory_hash,
     policy_hash,
+    shown_hash,
     version_entry,
     write_site,
 )
@@ -60,7 +61,8 @@ def make_body() -> Callable[..., dict[str, Any]]:
         body = {
             "action": kind,
             "categories": categories,
-            "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv")},
+            "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
+                                                             "text_sha256": shown_hash(CURRENT, "sv")},
             "inventory": inventory_hash(CURRENT),
             "source": "banner",
         }

@@ -192,6 +192,7 @@ def as_choice(body: dict) -> Choice:
         policy_version=body["policy"]["version"],
         policy_language=body["policy"]["language"],
         policy_sha256=body["policy"]["sha256"],
+        policy_text_sha256=body["policy"]["text_sha256"],
         inventory=body["inventory"],
         source=body["source"],
         required=frozenset(REQUIRED),

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from consent_testing import CURRENT, SUPERSEDED, policy_hash
+from consent_testing import CURRENT, SUPERSEDED, policy_hash, shown_hash
 
 
 @pytest.fixture
@@ -122,17 +122,20 @@ def test_a_gpc_signal_recorded_as_an_acceptance(assert_refused, make_body):
 
 
 def test_an_unknown_version(assert_refused, make_body):
-    body = make_body(policy={"version": "2020-01-01", "language": "sv", "sha256": "a" * 64})
+    body = make_body(policy={"version": "2020-01-01", "language": "sv", "sha256": "a" * 64,
+                             "text_sha256": "b" * 64})
     assert_refused(encode(body), status=422, code="unknown_version", field="policy.version")
 
 
 def test_a_language_the_version_is_not_published_in(assert_refused, make_body):
-    body = make_body(policy={"version": CURRENT, "language": "de", "sha256": policy_hash(CURRENT, "sv")})
+    body = make_body(policy={"version": CURRENT, "language": "de", "sha256": policy_hash(CURRENT, "sv"),
+                                                                   "text_sha256": shown_hash(CURRENT, "sv")})
     assert_refused(encode(body), status=422, code="unknown_language", field="policy.language")
 
 
 def test_a_policy_hash_that_does_not_match(assert_refused, make_body):
-    body = make_body(policy={"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "en")})
+    body = make_body(policy={"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "en"),
+                                                                   "text_sha256": shown_hash(CURRENT, "en")})
     assert_refused(encode(body), status=422, code="hash_mismatch", field="policy.sha256")
 
 
@@ -142,8 +145,18 @@ def test_an_inventory_hash_that_does_not_match(assert_refused, make_body):
 
 
 def test_the_hash_of_another_version(assert_refused, make_body):
-    body = make_body(policy={"version": CURRENT, "language": "sv", "sha256": policy_hash(SUPERSEDED, "sv")})
+    body = make_body(policy={"version": CURRENT, "language": "sv",
+                             "sha256": policy_hash(SUPERSEDED, "sv"),
+                             "text_sha256": shown_hash(SUPERSEDED, "sv")})
     assert_refused(encode(body), status=422, code="hash_mismatch", field="policy.sha256")
+
+
+def test_the_source_hash_with_another_shown_text(assert_refused, make_body):
+    """A visitor shown another text (other facts, another cookie table) is refused: what is
+    hashed is what was shown."""
+    body = make_body(policy={"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
+                             "text_sha256": shown_hash(SUPERSEDED, "sv")})
+    assert_refused(encode(body), status=422, code="hash_mismatch", field="policy.text_sha256")
 
 
 @pytest.mark.parametrize("raw", [b"{", b"action=accept_all", b"{'action': 'custom'}", b"[1,]"])

@@ -7,7 +7,7 @@ import datetime as dt
 import os
 
 import pytest
-from consent_testing import CURRENT, inventory_hash, policy_hash, version_entry, write_site
+from consent_testing import CURRENT, inventory_hash, policy_hash, shown_hash, version_entry, write_site
 
 TODAY = dt.date.today()
 
@@ -26,7 +26,8 @@ def body_for(version: str, kind_categories=None) -> dict:
     return {
         "action": "accept_all",
         "categories": kind_categories or {"necessary": True, "statistics": True, "media": True},
-        "policy": {"version": version, "language": "sv", "sha256": policy_hash(version, "sv")},
+        "policy": {"version": version, "language": "sv", "sha256": policy_hash(version, "sv"),
+                                                         "text_sha256": shown_hash(version, "sv")},
         "inventory": inventory_hash(version),
         "source": "banner",
     }

@@ -115,7 +115,8 @@ def choice_for(site: Path, version: str, lang: str = "sv") -> dict:
     return {
         "action": "accept_all",
         "categories": dict.fromkeys(entry["inventory"]["categories"], True),
-        "policy": {"version": version, "language": lang, "sha256": entry["languages"][lang]["sha256"]},
+        "policy": {"version": version, "language": lang, "sha256": entry["languages"][lang]["sha256"],
+                   "text_sha256": entry["languages"][lang]["text_sha256"]},
         "inventory": entry["inventory"]["sha256"],
         "source": "banner",
     }

@@ -36,7 +36,8 @@ def choice(production: Production) -> dict:
     return {"action": "reject_all",
             "categories": {c: c in inventory["required"] for c in inventory["categories"]},
             "policy": {"version": current["id"], "language": "sv",
-                       "sha256": current["languages"]["sv"]["sha256"]},
+                       "sha256": current["languages"]["sv"]["sha256"],
+                       "text_sha256": current["languages"]["sv"]["text_sha256"]},
             "inventory": inventory["sha256"], "source": "banner"}
 
 

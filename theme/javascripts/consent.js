@@ -132,7 +132,8 @@
     const body = {
       action,
       categories: cats,
-      policy: { version: C.policy.version, language: C.policy.language, sha256: C.policy.sha256 },
+      policy: { version: C.policy.version, language: C.policy.language, sha256: C.policy.sha256,
+        text_sha256: C.policy.text_sha256 },
       inventory: C.inventory,
       source,
     };
