@@ -24,11 +24,14 @@ from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
 from policy_site.project import Project, ProjectNotFound
 from policy_site.review import review, shown_text
+from policy_site.scan.command import scan_command
+from policy_site.scan.target import ScanError
 
 EXIT_PROBLEMS = 1
 EXIT_MISUSE = 2
-MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound, release.PublishTargetError)
-"""Errors in how the command was run (its folder, its environment), not in the project's files."""
+MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound, release.PublishTargetError, ScanError)
+"""Errors in how the command was run (its folder, its environment, the addresses it was given),
+not in the project's files."""
 
 EXIT_CODES = """\b
 Exit codes:
@@ -261,6 +264,9 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
         "the chain is intact from its start to the last record exported (pass --head to prove "
         "nothing was cut from the end)")
     click.echo(f"audit: {verdict}, and every record matches a published version")
+
+
+main.add_command(scan_command)
 
 
 def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:
