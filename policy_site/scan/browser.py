@@ -11,7 +11,6 @@ scripts set on load with the choice in effect is observed too.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections import Counter
@@ -30,8 +29,11 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 BANNER = '[role="dialog"]:has([data-ps="reject"])'
 BANNER_TIMEOUT_MS = 10_000
-IDLE_TIMEOUT_MS = 15_000
 NAVIGATION_TIMEOUT_MS = 30_000
+QUIET = 0.5
+"""Seconds without an open request after which a page counts as settled."""
+IDLE_TIMEOUT = 15.0
+POLL_MS = 50
 
 STORAGE_SCRIPT = """async () => {
   const keys = (name) => { try { return Object.keys(window[name]); } catch (e) { return []; } };
@@ -113,11 +115,19 @@ class Chromium:
 
         context = self._browser.new_context()
         requests: Counter[str] = Counter()
-        context.on("request", lambda request: _count(requests, request.url))
+        pending: set[Any] = set()
+
+        def started(request: Any) -> None:
+            _count(requests, request.url)
+            pending.add(request)
+
+        context.on("request", started)
+        context.on("requestfinished", lambda request: pending.discard(request))
+        context.on("requestfailed", lambda request: pending.discard(request))
         try:
             page = context.new_page()
             page.on("websocket", lambda socket: _count(requests, socket.url))
-            self._open(page, url)
+            self._open(page, url, pending)
             banner = page.locator(BANNER)
             try:
                 banner.wait_for(state="visible", timeout=BANNER_TIMEOUT_MS)
@@ -127,27 +137,35 @@ class Chromium:
             if state.chosen:
                 if not _choose(banner, state):
                     return Observation(state, time.time(), switch_missing=True)
-                self._settle(page)
-                self._open(page, url)
+                self._settle(page, pending)
+                self._open(page, url, pending)
             return self._collect(page, context, state, requests)
         except Error as error:
             raise ScanError(f"{url}: {_first_line(error)}") from None
         finally:
             context.close()
 
-    def _open(self, page: Any, url: str) -> None:
+    def _open(self, page: Any, url: str, pending: set[Any]) -> None:
         response = page.goto(url, timeout=NAVIGATION_TIMEOUT_MS)
         if response is not None and response.status >= 400:
             raise ScanError(f"{url} answered {response.status}")
-        self._settle(page)
+        self._settle(page, pending)
 
-    def _settle(self, page: Any) -> None:
-        """Wait until the page sends nothing for a while, then a little longer."""
-        from playwright.sync_api import TimeoutError
+    def _settle(self, page: Any, pending: set[Any]) -> None:
+        """Wait until no request has been open for a while, then ``wait`` longer.
 
-        # A page that never stops polling is observed as it is when the timeout ends.
-        with contextlib.suppress(TimeoutError):
-            page.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
+        Playwright's own ``networkidle`` is reached once per document, so it cannot tell when
+        what a click started (the banner recording the choice) has finished.
+        """
+        quiet_since = time.monotonic()
+        deadline = quiet_since + IDLE_TIMEOUT
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(POLL_MS)
+            if pending:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET:
+                break
+        # A page that never stops sending is observed as it is when the deadline passes.
         page.wait_for_timeout(self.wait_ms)
 
     def _collect(self, page: Any, context: Any, state: State, requests: Counter[str]) -> Observation:
