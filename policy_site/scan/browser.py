@@ -128,7 +128,7 @@ class Chromium:
             page = context.new_page()
             page.on("websocket", lambda socket: _count(requests, socket.url))
             self._open(page, url, pending)
-            banner = page.locator(BANNER)
+            banner = page.locator(BANNER).first
             try:
                 banner.wait_for(state="visible", timeout=BANNER_TIMEOUT_MS)
             except Error:

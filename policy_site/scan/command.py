@@ -15,7 +15,7 @@ import click
 from policy_site.scan import Chromium, scan_page
 from policy_site.scan.browser import CHROMIUM
 from policy_site.scan.report import render_json, render_text
-from policy_site.scan.target import Target, origin, policy_base, resolve, web_address
+from policy_site.scan.target import Target, origin, policy_base, require_web_address, resolve
 
 EXIT_CODES = """\b
 Exit codes:
@@ -48,9 +48,9 @@ def _host_rule(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
               show_default=True)
 @click.option("--resolve", "hosts", multiple=True, metavar="HOST=ADDRESS", callback=_host_rule,
               help="Send requests for HOST to ADDRESS instead of asking DNS (repeatable).")
-@click.option("--wait", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+@click.option("--wait", type=click.FloatRange(0, 60), default=1.0, show_default=True, metavar="SECONDS",
               help="Seconds to keep watching a page after its network is idle.")
-@click.option("--chromium", "executable", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--chromium", "executable", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
               default=CHROMIUM, show_default=True, help="The Chromium to drive.")
 @click.pass_context
 def scan_command(ctx: click.Context, urls: tuple[str, ...], version_id: str | None,
@@ -64,16 +64,15 @@ def scan_command(ctx: click.Context, urls: tuple[str, ...], version_id: str | No
     another origin is listed and compared with the cookie inventory the policy site publishes
     (versions.json and versions/<id>/cookies.yml).
 
-    \b
     Problems: an item the inventory does not declare; an item of a category present without
     consent to it; anything optional present before a choice; a request to another origin than
     the page's and the policy site's before any consent. Requests to other origins with consent
     are listed for information.
     """
     for url in urls:
-        web_address(url, "URL")
+        require_web_address(url, "URL")
     if policy_origin is not None:
-        web_address(policy_origin, "--policy-origin")
+        require_web_address(policy_origin, "--policy-origin")
     with Chromium(executable, hosts, wait) as browser:
         targets: dict[str, Target] = {}
         scans = []

@@ -23,6 +23,9 @@ from policy_site.errors import PolicySiteError
 from policy_site.sources.inventory_file import read_inventory
 from policy_site.sources.reader import Reader
 
+MAX_FILE_BYTES = 1_000_000
+"""versions.json and cookies.yml are a few kilobytes; anything this big is not one."""
+
 Fetch = Callable[[str], tuple[int, bytes]]
 """``fetch(url)``: the status and body of a GET, made by the browser (so ``--resolve`` holds)."""
 
@@ -51,8 +54,8 @@ class Target:
         return origin(self.policy_base)
 
 
-def web_address(text: str, what: str) -> str:
-    """``text`` if it is an http(s) address with a host, else :class:`ScanError`."""
+def require_web_address(text: str, what: str) -> None:
+    """Raise :class:`ScanError` unless ``text`` is an http(s) address with a host."""
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ScanError(f"{what} {text!r} is not a web address: expected http://… or https://…")
@@ -60,7 +63,6 @@ def web_address(text: str, what: str) -> str:
         parts.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError:
         raise ScanError(f"{what} {text!r} has no valid port") from None
-    return text
 
 
 def origin(url: str) -> str:
@@ -82,22 +84,27 @@ def policy_base(url: str) -> str:
 def resolve(fetch: Fetch, base: str, version_id: str | None) -> Target:
     """The version to compare with, read from the policy site at ``base``."""
     manifest_url = urljoin(base, MANIFEST_URL)
-    status, body = fetch(manifest_url)
-    if status != 200:
-        raise ScanError(f"{manifest_url} answered {status}: no policy site there. A page that "
-                        "embeds the banner from another site needs --policy-origin with that "
-                        "site's address")
-    manifest = read_manifest(body, manifest_url)
+    manifest = read_manifest(_get(fetch, manifest_url, "no policy site there. A page that embeds "
+                                  "the banner from another site needs --policy-origin with that "
+                                  "site's address"), manifest_url)
     version = choose_version(manifest, manifest_url, version_id)
     inventory = None
     if version.inventory is not None:
         url = urljoin(base, inventory_url(version.id))
-        status, body = fetch(url)
-        if status != 200:
-            raise ScanError(f"{url} answered {status}, but versions.json names an inventory for "
-                            f"version {version.id}")
+        body = _get(fetch, url, f"versions.json names an inventory for version {version.id}, "
+                    "which belongs there")
         inventory = read_published_inventory(body, url, version)
     return Target(base, version.id, version.status, inventory)
+
+
+def _get(fetch: Fetch, url: str, missing: str) -> bytes:
+    status, body = fetch(url)
+    if status != 200:
+        raise ScanError(f"{url} answered {status}: {missing}")
+    if len(body) > MAX_FILE_BYTES:
+        raise ScanError(f"{url} is {len(body)} bytes, more than the {MAX_FILE_BYTES} a policy "
+                        "site's file may have: is this the policy site?")
+    return body
 
 
 def read_manifest(body: bytes, url: str) -> Manifest:
