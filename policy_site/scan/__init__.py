@@ -14,7 +14,7 @@ version in effect, as the policy site publishes it. Modules, in the order data f
 from __future__ import annotations
 
 from policy_site.scan.browser import Chromium
-from policy_site.scan.compare import compare, declared_items, plan
+from policy_site.scan.compare import compare, plan
 from policy_site.scan.report import PageScan
 from policy_site.scan.target import ScanError, Target, origin
 
@@ -23,10 +23,9 @@ __all__ = ["Chromium", "PageScan", "ScanError", "scan_page"]
 
 def scan_page(browser: Chromium, url: str, target: Target) -> PageScan:
     """Observe ``url`` in every consent state and judge it against ``target``'s inventory."""
-    declared = declared_items(target.inventory)
     observations = tuple(browser.observe(url, state) for state in plan(target.inventory))
     expected = frozenset({origin(url), target.policy_origin})
     # The banner must ask about the inventory checked, unless another version was asked for.
     inventory = target.inventory.sha256 if target.inventory and target.status == "current" else None
-    findings = tuple(compare(declared, observations, expected, inventory))
-    return PageScan(url, target, declared, observations, findings, expected)
+    findings = tuple(compare(target.inventory, observations, expected, inventory))
+    return PageScan(url, target, observations, findings, expected)

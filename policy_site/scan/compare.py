@@ -14,15 +14,13 @@ observations the inventory does not allow. The rules, as the policy promises the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
+from policy_core.storage import COOKIE
 from policy_core.versions import Inventory
-
-COOKIE = "cookie"
-PATTERN = ".*"
 
 
 class Action(StrEnum):
@@ -46,19 +44,6 @@ class State:
     @property
     def chosen(self) -> bool:
         return self.action is not Action.NONE
-
-
-@dataclass(frozen=True)
-class Declared:
-    """One item of the inventory: a name (exact, or a pattern ending in ``.*``) in a category."""
-
-    category: str
-    required: bool
-    name: str
-    storage: str = COOKIE
-    stem: bool = False
-    """The name also covers its dotted forms (``_pk_id`` covers ``_pk_id.1.d3m0``): the reading
-    of an inventory written before patterns existed, as the banner in effect with it read it."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +114,8 @@ class Finding:
     subject: str
     """What it is about: an item (``cookie _ga (domain example.se)``), an origin or a category."""
     states: tuple[str, ...]
-    categories: tuple[str, ...] = ()
-    """The categories the item was declared in (for items present without consent)."""
+    category: str | None = None
+    """The category that declares the item (for items present without consent)."""
 
     @property
     def problem(self) -> bool:
@@ -149,40 +134,11 @@ def plan(inventory: Inventory | None) -> list[State]:
     ]
 
 
-def declared_items(inventory: Inventory | None) -> tuple[Declared, ...]:
-    """Every item the inventory declares, with its category.
-
-    An inventory with no pattern and no other storage than cookies was written before either
-    existed: its names are stems (see :attr:`Declared.stem`).
-    """
-    if inventory is None:
-        return ()
-    # An inventory item names its storage once cookies.yml has the field; until then, a cookie.
-    items = [(category, cookie, getattr(cookie, "storage", COOKIE))
-             for category in inventory.categories for cookie in category.cookies]
-    stems = not any(cookie.name.endswith(PATTERN) or storage != COOKIE for _, cookie, storage in items)
-    return tuple(Declared(category.id, category.required, cookie.name, storage, stems)
-                 for category, cookie, storage in items)
-
-
-def item_matches(declared: Declared, storage: str, name: str) -> bool:
-    """Whether an item the browser holds is the one declared.
-
-    A declared name is exact, or a pattern ending in ``.*`` for names that vary: ``_pk_id.*``
-    matches ``_pk_id.`` followed by anything (Matomo's ``_pk_id.<site>.<hash>``). Items are
-    compared per storage: a cookie never matches a ``localStorage`` key of the same name.
-    """
-    if declared.storage != storage:
-        return False
-    if declared.name.endswith(PATTERN):
-        return name.startswith(declared.name[:-1])
-    return name == declared.name or (declared.stem and name.startswith(declared.name + "."))
-
-
-def categories_of(declared: Sequence[Declared], item: Item) -> tuple[str, ...]:
-    """The categories that declare ``item`` (none: undeclared)."""
-    found = [d.category for d in declared if item_matches(d, item.storage, item.name)]
-    return tuple(dict.fromkeys(found))
+def category_of(inventory: Inventory | None, item: Item) -> str | None:
+    """The category that declares ``item``, by the inventory format's own rule
+    (:mod:`policy_core.storage`): exact names, ``.*`` patterns, stems in older inventories."""
+    category = inventory.declaring(item.storage, item.name) if inventory else None
+    return category.id if category else None
 
 
 def describe(item: Item) -> str:
@@ -197,7 +153,7 @@ def lifetime(cookie: Cookie, now: float) -> dt.timedelta | None:
     return None if cookie.expires is None else dt.timedelta(seconds=round(cookie.expires - now))
 
 
-def compare(declared: Sequence[Declared], observations: Iterable[Observation],
+def compare(inventory: Inventory | None, observations: Iterable[Observation],
             expected_origins: Iterable[str], inventory_sha256: str | None = None) -> list[Finding]:
     """Every finding of a page's observations, problems first, each subject once.
 
@@ -206,31 +162,31 @@ def compare(declared: Sequence[Declared], observations: Iterable[Observation],
     purpose and the banner's may differ.
     """
     expected = set(expected_origins)
-    seen: dict[tuple[Kind, str], tuple[list[str], tuple[str, ...]]] = {}
+    required = set(inventory.required_ids) if inventory else set()
+    seen: dict[tuple[Kind, str], tuple[list[str], str | None]] = {}
 
-    def found(kind: Kind, subject: str, state: State, categories: tuple[str, ...] = ()) -> None:
-        states, _ = seen.setdefault((kind, subject), ([], categories))
+    def found(kind: Kind, subject: str, state: State, category: str | None = None) -> None:
+        states, _ = seen.setdefault((kind, subject), ([], category))
         if state.id not in states:
             states.append(state.id)
 
-    required = {d.category for d in declared if d.required}
     for observation in observations:
         state = observation.state
         if observation.switch_missing:
             found(Kind.NO_SWITCH, ", ".join(sorted(state.accepted)), state)
             continue
         for item in observation.items:
-            categories = categories_of(declared, item)
-            if not categories:
+            category = category_of(inventory, item)
+            if category is None:
                 found(Kind.UNDECLARED, describe(item), state)
-            elif not any(c in required or c in state.accepted for c in categories):
+            elif category not in required and category not in state.accepted:
                 kind = Kind.WITHOUT_CONSENT if state.chosen else Kind.BEFORE_CHOICE
-                found(kind, describe(item), state, categories)
+                found(kind, describe(item), state, category)
         for origin in sorted(set(observation.requests) - expected):
             kind = Kind.REQUEST_WITH_CONSENT if state.accepted else Kind.REQUEST_WITHOUT_CONSENT
             found(kind, origin, state)
         if inventory_sha256 and observation.banner_inventory not in (None, inventory_sha256):
             found(Kind.OTHER_INVENTORY, observation.banner_inventory, state)
-    findings = [Finding(kind, subject, tuple(states), categories)
-                for (kind, subject), (states, categories) in seen.items()]
+    findings = [Finding(kind, subject, tuple(states), category)
+                for (kind, subject), (states, category) in seen.items()]
     return sorted(findings, key=lambda f: (not f.problem, list(Kind).index(f.kind), f.subject))

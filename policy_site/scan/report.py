@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from policy_core.versions import Inventory
 from policy_site.scan.compare import (
     Action,
     Cookie,
-    Declared,
     Finding,
     Item,
     Kind,
     Observation,
     State,
-    categories_of,
+    category_of,
     lifetime,
 )
 from policy_site.scan.target import Target
@@ -29,7 +29,6 @@ class PageScan:
 
     url: str
     target: Target
-    declared: tuple[Declared, ...]
     observations: tuple[Observation, ...]
     findings: tuple[Finding, ...]
     expected_origins: frozenset[str]
@@ -54,12 +53,11 @@ def message(finding: Finding, scan: PageScan) -> str:
     labels = {o.state.id: label(o.state) for o in scan.observations}
     where = ", ".join(labels.get(s, s) for s in finding.states)
     version = scan.target.version
-    categories = ", ".join(finding.categories)
+    category = finding.category
     text = {
         Kind.UNDECLARED: f"{finding.subject} is not declared in the inventory of version {version}",
-        Kind.BEFORE_CHOICE: f"{finding.subject} ({categories}) is set before any choice",
-        Kind.WITHOUT_CONSENT: f"{finding.subject} ({categories}) is present without consent to "
-                              f"{categories}",
+        Kind.BEFORE_CHOICE: f"{finding.subject} ({category}) is set before any choice",
+        Kind.WITHOUT_CONSENT: f"{finding.subject} is present without consent to {category}",
         Kind.REQUEST_WITHOUT_CONSENT: f"request to another origin, {finding.subject}, "
                                       "without any consent",
         Kind.REQUEST_WITH_CONSENT: f"requests to another origin, {finding.subject}",
@@ -83,7 +81,7 @@ def render_text(scans: Sequence[PageScan]) -> str:
             if observation.switch_missing:
                 lines.append("    not observed: the banner has no switch for this category")
                 continue
-            lines += [f"    {_item_line(item, scan.declared, observation.time)}"
+            lines += [f"    {_item_line(item, target.inventory, observation.time)}"
                       for item in observation.items] or ["    nothing stored"]
             others = [f"{o} ({n})" for o, n in observation.requests.items()
                       if o not in scan.expected_origins]
@@ -112,14 +110,14 @@ def _page_json(scan: PageScan) -> dict[str, Any]:
         "url": scan.url,
         "policy": {"manifest": target.manifest_url, "version": target.version,
                    "status": target.status, "inventory": _inventory_sha(target)},
-        "states": [_state_json(o, scan.declared) for o in scan.observations],
+        "states": [_state_json(o, target.inventory) for o in scan.observations],
         "findings": [{"kind": str(f.kind), "problem": f.problem, "subject": f.subject,
-                      "states": list(f.states), "categories": list(f.categories),
+                      "states": list(f.states), "category": f.category,
                       "message": message(f, scan)} for f in scan.findings],
     }
 
 
-def _state_json(observation: Observation, declared: Sequence[Declared]) -> dict[str, Any]:
+def _state_json(observation: Observation, inventory: Inventory | None) -> dict[str, Any]:
     state = observation.state
     return {
         "id": state.id,
@@ -129,23 +127,23 @@ def _state_json(observation: Observation, declared: Sequence[Declared]) -> dict[
         "cookies": [{"name": c.name, "domain": c.domain, "path": c.path,
                      "expires": _timestamp(c.expires), "http_only": c.http_only,
                      "secure": c.secure, "same_site": c.same_site,
-                     "categories": list(categories_of(declared, c))} for c in observation.cookies],
+                     "category": category_of(inventory, c)} for c in observation.cookies],
         "storage": [{"storage": s.storage, "origin": s.origin, "name": s.name,
-                     "categories": list(categories_of(declared, s))} for s in observation.storage],
+                     "category": category_of(inventory, s)} for s in observation.storage],
         "requests": dict(observation.requests),
         "banner_inventory": observation.banner_inventory,
     }
 
 
-def _item_line(item: Item, declared: Sequence[Declared], now: float) -> str:
-    categories = ", ".join(categories_of(declared, item)) or "NOT DECLARED"
+def _item_line(item: Item, inventory: Inventory | None, now: float) -> str:
+    category = category_of(inventory, item) or "NOT DECLARED"
     if not isinstance(item, Cookie):
-        return f"{item.storage} {item.name}  {item.origin}  [{categories}]"
+        return f"{item.storage} {item.name}  {item.origin}  [{category}]"
     kept = lifetime(item, now)
     expiry = "session" if kept is None else f"expires {_timestamp(item.expires)} ({_span(kept)})"
     flags = [flag for flag, on in (("HttpOnly", item.http_only), ("Secure", item.secure)) if on]
     return (f"cookie {item.name}  {item.domain} {item.path}  {expiry}  "
-            f"{' '.join([*flags, f'SameSite={item.same_site}'])}  [{categories}]")
+            f"{' '.join([*flags, f'SameSite={item.same_site}'])}  [{category}]")
 
 
 def _span(kept: dt.timedelta) -> str:
