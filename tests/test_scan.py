@@ -2,7 +2,9 @@
 
 The built site, served by the consent service as in production, must scan clean as of today
 and as of the day after the next version takes effect. Fixture pages (the demo page of the
-built site, its real banner included, with one hand-made problem each) must each be caught.
+built site, its real banner included, with one hand-made problem each) must each be caught; they
+are served by a plain static server, as a site without the service's Content Security Policy
+(which would block most of these problems in the browser) serves its pages.
 The command runs as the installed console script, from a folder that holds no policy project:
 it judges what a site publishes, nothing else.
 """
@@ -114,16 +116,36 @@ def server_2027(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsentSer
     consent.stop()
 
 
+class StaticSite:
+    """A plain static HTTP server on loopback for ``root``: no consent service, no CSP."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
-def fixture_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsentServer]:
-    """The built site plus one page per problem, each at /problem-<name>/ beside /demo/."""
-    base = tmp_path_factory.mktemp("fixtures")
-    site = Path(shutil.copytree(built_site, base / "site"))
-    consent = ConsentServer(site, base)
+def fixture_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
+    """A copy of the built site (so it publishes versions.json and includes the banner) plus one
+    page per problem at /problem-<name>/, broken policy sites and a page without the banner."""
+    site = Path(shutil.copytree(built_site, tmp_path_factory.mktemp("fixtures") / "site"))
+    server = StaticSite(site)
     demo = (site / "demo" / "index.html").read_text(encoding="utf-8")
     assert demo.count("</body>") == 1
     for name, markup in PROBLEMS.items():
-        page = demo.replace("</body>", markup.replace("{port}", str(consent.port)) + "\n</body>")
+        page = demo.replace("</body>", markup.replace("{port}", str(server.port)) + "\n</body>")
         (site / f"problem-{name}").mkdir()
         (site / f"problem-{name}" / "index.html").write_text(page, encoding="utf-8")
     for name, edit in (("edited-policy", lambda text: text.replace("6 månader", "7 månader")),
@@ -138,14 +160,14 @@ def fixture_server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -
     (site / "no-banner" / "index.html").write_text(
         '<!doctype html><html lang="en"><title>No banner</title><p>Nothing here.</p></html>\n',
         encoding="utf-8")
-    yield consent.start()
-    consent.stop()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
-def fixture_report(fixture_server: ConsentServer, tmp_path_factory: pytest.TempPathFactory):
+def fixture_report(fixture_site: StaticSite, tmp_path_factory: pytest.TempPathFactory):
     """One scan of every fixture page: exit code and JSON report."""
-    urls = [f"{fixture_server.url}problem-{name}/" for name in PROBLEMS]
+    urls = [f"{fixture_site.url}problem-{name}/" for name in PROBLEMS]
     return scan_json(tmp_path_factory.mktemp("cwd"), *urls, "--resolve", f"{TRACKER}=127.0.0.1")
 
 
@@ -243,9 +265,9 @@ def test_a_statistics_cookie_set_before_consent_is_found_before_and_after_refusi
     assert refused["states"] == ["reject_all", "custom:media"]
 
 
-def test_a_request_to_another_host_before_consent_is_found(fixture_report, fixture_server) -> None:
+def test_a_request_to_another_host_before_consent_is_found(fixture_report, fixture_site) -> None:
     _, report = fixture_report
-    tracker = f"http://{TRACKER}:{fixture_server.port}"
+    tracker = f"http://{TRACKER}:{fixture_site.port}"
     found = finding(report, "request-before-consent", "request_without_consent", tracker)
     assert found["states"] == ["before", "reject_all"]
     informed = finding(report, "request-before-consent", "request_with_consent", tracker)
@@ -268,9 +290,9 @@ def test_an_item_of_a_category_present_after_rejecting_it_is_found(fixture_repor
 
 
 def test_the_text_report_lists_every_state_and_names_each_problem_with_its_page(
-    fixture_server: ConsentServer, tmp_path: Path
+    fixture_site: StaticSite, tmp_path: Path
 ) -> None:
-    url = f"{fixture_server.url}problem-undeclared-cookie/"
+    url = f"{fixture_site.url}problem-undeclared-cookie/"
     result = run_scan(tmp_path, url)
     assert result.returncode == 1, result.stderr
     out = result.stdout
@@ -290,22 +312,14 @@ def test_the_text_report_lists_every_state_and_names_each_problem_with_its_page(
 
 @pytest.fixture
 def other_site(built_site: Path, tmp_path: Path) -> Iterator[str]:
-    """A plain static server with the demo page and its assets but no versions.json: a site
-    that embeds the banner and publishes no policy of its own."""
+    """The demo page and its assets but no versions.json: a site that embeds the banner and
+    publishes no policy of its own."""
     root = tmp_path / "www"
     for part in ("demo", "assets", "javascripts", "stylesheets"):
         shutil.copytree(built_site / part, root / part)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://www.example.test:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    server = StaticSite(root)
+    yield f"http://www.example.test:{server.port}/"
+    server.stop()
 
 
 def test_a_page_on_another_site_is_compared_with_the_inventory_at_the_policy_origin(
@@ -346,9 +360,9 @@ def test_misuse_is_exit_code_2_with_a_message(tmp_path: Path, args: list[str], m
 
 
 def test_an_unknown_version_no_banner_an_unreachable_or_broken_policy_site_are_misuse(
-    fixture_server: ConsentServer, tmp_path: Path
+    fixture_site: StaticSite, tmp_path: Path
 ) -> None:
-    url = fixture_server.url
+    url = fixture_site.url
     for args, message in (
         ([url + "demo/", "--version", "2020-01-01"],
          "--version 2020-01-01: " + url + "versions.json publishes no such version; versions: "
