@@ -10,6 +10,8 @@ from policy_core.languages import DEFAULT_LANGUAGE
 
 CONSENT_ENDPOINT = "/api/v1/consents"
 VISITOR_LOG_ENDPOINT = "/api/v1/me/consents"
+MANIFEST_URL = "versions.json"
+"""The manifest: which version is in effect, every version's hashes and inventory categories."""
 
 
 def prefix(lang: str) -> str:
@@ -41,6 +43,11 @@ def shown_text_url(version_id: str, lang: str) -> str:
 DRAFT_NOTICE_FILE = "draft.json"
 """Published only by a draft build: each language's draft notice (title, text, the facts still
 missing), so pages the service renders are marked as the site's are."""
+
+
+def inventory_url(version_id: str) -> str:
+    """Where a version's cookie inventory (``cookies.yml``) is published, byte for byte."""
+    return f"versions/{version_id}/cookies.yml"
 
 
 def consent_log_url(lang: str) -> str:

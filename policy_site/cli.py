@@ -24,11 +24,14 @@ from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
 from policy_site.project import Project, ProjectNotFound
 from policy_site.review import review, shown_text
+from policy_site.scan.command import scan_command
+from policy_site.scan.target import ScanError
 
 EXIT_PROBLEMS = 1
 EXIT_MISUSE = 2
-MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound, release.PublishTargetError)
-"""Errors in how the command was run (its folder, its environment), not in the project's files."""
+MISUSE: tuple[type[Exception], ...] = (AsOfError, ProjectNotFound, release.PublishTargetError, ScanError)
+"""Errors in how the command was run (its folder, its environment, the addresses it was given),
+not in the project's files."""
 
 EXIT_CODES = """\b
 Exit codes:
@@ -265,6 +268,9 @@ def audit_command(export: Path, site: Path, head: str | None) -> None:
         "nothing was cut from the end)")
     click.echo(f"audit: {verdict}, and every record names a published version and the exact text "
                "its visitor was shown")
+
+
+main.add_command(scan_command)
 
 
 def _print_art13(results: list[checks.Art13Result], verbose: bool) -> None:

@@ -24,7 +24,16 @@ import jinja2
 from policy_core import manifest
 from policy_core.hashing import sha256_hex
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_core.urls import DRAFT_NOTICE_FILE, diff_url, prefix, shown_text_url, source_url, version_url
+from policy_core.urls import (
+    DRAFT_NOTICE_FILE,
+    MANIFEST_URL,
+    diff_url,
+    inventory_url,
+    prefix,
+    shown_text_url,
+    source_url,
+    version_url,
+)
 from policy_core.versions import PolicyVersion, published_history
 from policy_site import banner, feeds
 from policy_site.checks import draft_placeholders
@@ -126,7 +135,7 @@ class SiteContent:
         return self._pages
 
     def files(self) -> list[GeneratedFile]:
-        files = [GeneratedFile("versions.json", manifest.to_json(
+        files = [GeneratedFile(MANIFEST_URL, manifest.to_json(
             manifest.build(self.history, version_url, self.reader_text)))]
         for lang in LANGUAGES:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
@@ -135,7 +144,7 @@ class SiteContent:
         files.extend(GeneratedFile(shown_text_url(version.id, lang),
                                    manifest.shown_text_bytes(self.reader_text(version, lang)))
                      for version in self.history for lang in LANGUAGES)
-        files.extend(GeneratedFile(f"versions/{version.id}/cookies.yml", version.inventory.source)
+        files.extend(GeneratedFile(inventory_url(version.id), version.inventory.source)
                      for version in self.history if version.inventory is not None)
         files.extend(GeneratedFile(f"versions/{version.id}/{VERSION_FACTS_FILE}", overrides.source)
                      for version in self.history

@@ -95,8 +95,9 @@ class ConsentServer:
                 with urllib.request.urlopen(self.url + "api/v1/health", timeout=2) as response:
                     if response.status == 200:
                         return self
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)  # a busy machine may take longer than one attempt's timeout
+        self.stop()
         raise RuntimeError("the consent service did not become ready")
 
     def stop(self) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from policy_site import lock
 from policy_site.pages import SiteContent
+from policy_site.scan import browser as scan_browser
 from policy_site.sources import load_sources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,9 +86,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM = str(scan_browser.CHROMIUM)
+CHROMIUM_ARGS = list(scan_browser.CHROMIUM_ARGS)
+"""Debian's Chromium, launched as the cookie scanner launches it."""
 
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

@@ -48,7 +48,7 @@ def remove_sections(path: Path, ids: set[str]) -> None:
 # --- help ---------------------------------------------------------------------------------------
 
 def test_every_command_explains_itself_and_its_exit_codes(project: Path) -> None:
-    for command in ([], ["new"], ["check"], ["diff"], ["preview"], ["audit"], ["lock"]):
+    for command in ([], ["new"], ["check"], ["diff"], ["preview"], ["audit"], ["lock"], ["scan"]):
         result = run_process(project, *command, "--help")
         assert result.returncode == 0, result.stderr
         assert "Exit codes:" in result.stdout and "1  problems were found" in result.stdout
