@@ -255,3 +255,24 @@ def test_init_db_brings_a_database_of_the_first_schema_up_to_date(
     assert count(storage, "consent_records") == 2
     assert client.get("/api/v1/audit/verify", headers=admin_headers).get_json() == {
         "ok": True, "records": 2, "head": list(storage.iter_records())[-1]["hash"]}
+
+
+def test_init_db_brings_a_database_without_shown_text_hashes_up_to_date(
+    app, storage, runner, make_body, admin_headers
+):
+    """A database of schema 2 gains the column for the shown text's hash; choices made after the
+    upgrade carry it, in the store and in the export."""
+    client = app.test_client()
+    with storage.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE consent_records DROP COLUMN policy_text_sha256"))
+        conn.execute(text("UPDATE schema_info SET version = 2"))
+    storage.dispose()
+    assert client.post(API, json=make_body("accept_all")).status_code == 503
+
+    result = runner.invoke(args=["consent", "init-db"])
+    assert result.exit_code == 0, result.output
+    body = make_body("accept_all")
+    assert client.post(API, json=body).status_code == 201
+    [record] = list(storage.iter_records())
+    assert record["policy"]["text_sha256"] == body["policy"]["text_sha256"]
+    assert client.get("/api/v1/audit/verify", headers=admin_headers).get_json()["ok"] is True
