@@ -145,8 +145,14 @@ def web_storage(page: Any) -> list[str]:
 
 
 def unconfirmed(page: Any) -> list[list[Any]]:
-    """The choices ``ps_consent`` holds for the service, ``[key, request body]`` each."""
-    return (stored_choice(page) or {}).get("q", [])
+    """The choices ``ps_consent`` holds for the service, ``[key, request body]`` each (the
+    cookie also names the origin each was made on: see ``unconfirmed_origins``)."""
+    return [entry[:2] for entry in (stored_choice(page) or {}).get("q", [])]
+
+
+def unconfirmed_origins(page: Any) -> list[str]:
+    """The origin of the page each unconfirmed choice was made on, oldest first."""
+    return [entry[2] for entry in (stored_choice(page) or {}).get("q", [])]
 
 
 def stored_choice(page: Any) -> dict[str, Any] | None:
