@@ -26,6 +26,7 @@ from .schema import (
     check_content_type,
     openapi_document,
 )
+from .security import page_origin
 from .services import Services, services
 from .storage import Appended
 
@@ -42,13 +43,15 @@ def record_consent() -> tuple[Response, int]:
     a valid credential, and otherwise without any visitor: a refusal leaves no identifier
     behind (and a stale ``ps_visitor`` cookie is expired). Only a choice that allows an
     optional category creates a visitor. A retry with the same idempotency key gets the
-    first answer again, with the cookie when that first answer created the visitor."""
+    first answer again, with the cookie when that first answer created the visitor. The
+    record names the page's origin (``site``): only the service's own and those in
+    ``CONSENT_ALLOWED_ORIGINS`` get this far."""
     check_content_type(request.mimetype, request.mimetype_params)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise body_too_large()
     key = key_from_header(request.headers.getlist(HEADER))
     svc = services()
-    choice = svc.check_body(request.get_data(cache=False))
+    choice = svc.check_body(request.get_data(cache=False), page_origin())
     credential, is_bearer = presented_credential(request)
     visitor_id = authenticate(svc.storage, credential)
     if visitor_id is None and is_bearer:

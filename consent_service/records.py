@@ -12,8 +12,9 @@ are random UUIDs and need no unique index; purge and export walk the chain in se
 order instead of searching ``recorded_at``.
 
 A refusal made without a visitor id has ``visitor`` null. ``idempotency_key_sha256`` is in
-a record only when the choice came with a key, so records made before keys existed hash
-as they always did.
+a record only when the choice came with a key, and ``site`` (the origin of the page the choice
+was made on) only when it is known, so records made before either existed hash as they always
+did.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ consent_records = Table(
     Column("source", String(16)),
     Column("purged", Text),
     Column("idempotency_key_sha256", String(64)),
+    Column("site", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_consent_records_visitor", "visitor_id", "sequence"),
@@ -148,6 +150,8 @@ def row_to_record(row: Any) -> dict[str, Any]:
         record["policy"]["text_sha256"] = row["policy_text_sha256"]
     if row["idempotency_key_sha256"] is not None:
         record["idempotency_key_sha256"] = row["idempotency_key_sha256"]
+    if row["site"] is not None:
+        record["site"] = row["site"]
     return record
 
 
@@ -174,6 +178,7 @@ def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
         inventory_sha256=record["inventory"],
         source=record["source"],
         idempotency_key_sha256=record.get("idempotency_key_sha256"),
+        site=record.get("site"),
     )
     return row
 
@@ -202,6 +207,8 @@ def consent_record(
     }
     if idempotency_key_sha256 is not None:
         record["idempotency_key_sha256"] = idempotency_key_sha256
+    if choice.site is not None:
+        record["site"] = choice.site
     record["hash"] = record_hash(record)
     return record
 

@@ -6,6 +6,7 @@ nothing lives at module level and two apps in one process never share state.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import zoneinfo
@@ -72,9 +73,10 @@ class Services:
         """Today's date where the policy applies (``CONSENT_TIMEZONE``)."""
         return dt.datetime.now(self.timezone).date()
 
-    def check_body(self, raw: bytes) -> Choice:
-        """Parse, validate and check a request body against the published versions."""
-        return self.checked.get(raw, self.site.manifest(), self.today())
+    def check_body(self, raw: bytes, site: str) -> Choice:
+        """Parse, validate and check a request body against the published versions; the
+        choice was made on a page of ``site``, which the body does not say."""
+        return dataclasses.replace(self.checked.get(raw, self.site.manifest(), self.today()), site=site)
 
     def history(self) -> History[PublishedVersion]:
         """The published versions as of today; raises ``SiteNotBuilt`` without a built site."""

@@ -27,7 +27,7 @@ from .i18n import format_moment
 from .idempotency import FORM_FIELD, KeyReused, key_from_form
 from .query import OneOf, Parameter, Query, reads_query
 from .records import parse_timestamp
-from .security import use_page_csp
+from .security import page_origin, use_page_csp
 from .services import services
 
 PAGE_PATHS = {lang: "/" + consent_log_url(lang) for lang in LANGUAGES}
@@ -116,7 +116,7 @@ def withdraw(language: str) -> Response:
     body = _withdraw_body(history.current, language)
     if body is None:
         raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
-    choice = check_choice(body, history)
+    choice = check_choice(body, history, page_origin())
     try:
         svc.storage.append_consent(
             choice, visitor_id=visitor_id, idempotency_key=key_from_form(request.form.get(FORM_FIELD))
@@ -170,6 +170,7 @@ def _present(record: dict[str, Any], language: str, history: History[PublishedVe
         "when": format_moment(moment, language, services().timezone),
         "action": record["action"],
         "source": record["source"],
+        "site": record.get("site"),
         "categories": sorted(record["categories"].items(), key=_category_order(version)),
         "version": policy["version"],
         "version_title": edition.title if edition else "",
