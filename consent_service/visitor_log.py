@@ -7,9 +7,11 @@ never by anything in the URL, so one visitor cannot ask for another's log.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 
@@ -125,8 +127,21 @@ def withdraw(language: str) -> Response:
         raise InvalidChoice("idempotency_key_reused", f"{FORM_FIELD} belongs to another choice; reload "
                             "the page and try again.", field=FORM_FIELD) from None
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
-    response.delete_cookie(CONSENT_COOKIE, path="/")
+    for domain in _cookie_domains(urlsplit("//" + request.host).hostname or ""):
+        response.delete_cookie(CONSENT_COOKIE, path="/", domain=domain)
     return response
+
+
+def _cookie_domains(host: str) -> list[str | None]:
+    """Where the banner may keep ``ps_consent`` for ``host``: for the host alone (``None``), and
+    for each of its parent domains, where a site embedding the banner with
+    ``data-cookie-domain`` keeps it for all the company's sites at once."""
+    try:
+        ipaddress.ip_address(host)
+        return [None]
+    except ValueError:
+        labels = host.split(".")
+        return [None, *(".".join(labels[i:]) for i in range(1, len(labels) - 1))]
 
 
 def _html_datetime(moment: dt.datetime) -> str:

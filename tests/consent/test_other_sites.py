@@ -165,3 +165,28 @@ def test_allowed_origins_are_written_as_browsers_write_origin_headers(make_app, 
 def test_an_allowed_origin_that_is_not_one_stops_the_service(make_app, value):
     with pytest.raises(ConfigError, match="CONSENT_ALLOWED_ORIGINS contains .* which is not an origin"):
         make_app(CONSENT_ALLOWED_ORIGINS=value)
+
+
+@pytest.mark.parametrize("host, domains", [
+    ("policy.example.se", {None, "example.se"}),
+    ("policy.example.se:8443", {None, "example.se"}),
+    ("consent.policy.example.co.uk", {None, "policy.example.co.uk", "example.co.uk", "co.uk"}),
+    ("127.0.0.1:8000", {None}),
+    ("localhost", {None}),
+])
+def test_the_no_javascript_withdrawal_forgets_the_choice_kept_for_the_domain_too(
+    sites, make_body, host, domains
+):
+    """A site embedding the banner with data-cookie-domain keeps ps_consent for a parent domain:
+    a withdrawal on the policy site forgets it there, so that it holds on every site. (A browser
+    refuses a public suffix such as co.uk, so asking costs nothing.)"""
+    base = f"http://{host}"
+    sites.post(API, json=make_body("accept_all"), base_url=base, headers={"Origin": base})
+    response = sites.post("/consent-log", data={"action": "withdraw"}, base_url=base,
+                          headers={"Origin": base})
+    assert response.status_code == 303
+    expired = [header for header in response.headers.getlist("Set-Cookie")
+               if header.startswith("ps_consent=;")]
+    found = {(re.search(r"Domain=([^;]+)", h, re.I) or [None, None])[1] for h in expired}
+    assert found == domains
+    assert all("Max-Age=0" in header and "Path=/" in header for header in expired)
