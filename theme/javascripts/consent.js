@@ -1,6 +1,6 @@
 /* Cookie banner, on the policy site and on any page of the company's sites that embeds it
-   (README: "The banner on other sites"). No dependency; the only requests go to the policy
-   origin this file is served from. */
+   (README: "The banner on the company's other sites"). No dependency; the only requests go to
+   the policy origin this file is served from. */
 (() => {
   const d = document;
   const me = d.currentScript;
