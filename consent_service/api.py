@@ -21,6 +21,7 @@ from .credentials import unauthorized as unauthorized_error
 from .engine import StorageError
 from .health import CheckContext, run_checks
 from .idempotency import HEADER, KeyReused, key_from_header
+from .metrics import count_appended
 from .query import OneOf, Parameter, Query, reads_query
 from .records import utc_now
 from .schema import (
@@ -71,6 +72,8 @@ def record_consent() -> tuple[Response, int]:
             "send every choice with a new key, and a retry with the key and body of the first attempt.",
             field=HEADER,
         ) from None
+    if not appended.replayed:
+        count_appended(choice)
     response = jsonify(appended.as_json())
     secure = request.is_secure
     handed_out = _credential_for(svc, appended, visitor)

@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, audit_api, cli, i18n, security, site, visitor_log
+from . import api, audit_api, cli, i18n, metrics, security, site, visitor_log
 from .built_site import SiteDirectory, SiteNotBuilt
 from .config import load_settings
 from .engine import DatabaseNotInitialised, StorageError
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     i18n.init_app(app, translations)
+    metrics.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
 
