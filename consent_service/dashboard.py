@@ -45,6 +45,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound
 
 from policy_core.languages import BABEL_LOCALES, LANGUAGES
+from policy_core.urls import prefix
 
 from . import charts
 from .admin_access import has_admin_bearer, token_matches
@@ -140,7 +141,9 @@ def login_page(language: str) -> Response:
 def login(language: str) -> Response:
     _from_this_origin()
     if not token_matches(request.form.get("token", "")):
-        return _page("dashboard_login.html", language, 401, wrong=True)
+        refused = _page("dashboard_login.html", language, 401, wrong=True)
+        refused.headers["WWW-Authenticate"] = 'Bearer realm="consent"'
+        return refused
     session.clear()
     session["admin"] = True
     session["csrf"] = secrets.token_urlsafe(32)
@@ -240,7 +243,8 @@ def _page(template: str, language: str, status: int, **context: Any) -> Response
         paths=PATHS,
         login_paths=LOGIN_PATHS,
         logout_path=LOGOUT_PATH,
-        home=PATHS[language],
+        home="/" + prefix(language),
+        topic_href=PATHS[language],
         stylesheets=svc.site.stylesheets(),
         favicon=svc.site.favicon(),
         draft=None,

@@ -106,6 +106,7 @@ def test_over_https_the_session_cookie_is_secure(app):
 def test_a_wrong_token_is_refused_and_sets_nothing(client):
     response = sign_in(client, token="not-the-admin-token-at-all")
     assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="consent"'
     assert session_cookie(response) is None
     page = Elements(response.get_data(as_text=True))
     assert "Det är inte administratörstoken" in page.words
@@ -158,6 +159,8 @@ def test_the_page_is_in_swedish_and_in_english_with_a_chart_and_a_table_for_each
     assert "Consent statistics" in english.words and "Acceptance per optional category" in english.words
     assert [attrs.get("href") for attrs in english.all("a") if attrs.get("hreflang") == "sv"] == [
         f"/admin/?from={TODAY - dt.timedelta(days=29)}&to={TODAY}"]
+    links = {attrs.get("href") for attrs in english.all("a")}
+    assert {"/admin/en/", "/en/"} <= links, "the header leads to the dashboard, the footer to the policy"
     svgs = english.all("svg")
     assert len(svgs) == 5 and all(attrs["aria-hidden"] == "true" for attrs in svgs), (
         "screen readers read the table instead")
