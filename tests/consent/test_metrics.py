@@ -108,15 +108,16 @@ def test_the_scheduled_jobs_and_every_health_check_show(client, runner, app, mak
 
 
 def test_a_stale_site_and_the_last_publish_show(make_app, tmp_path):
-    as_of = NOW.date() - dt.timedelta(days=3)
+    now = dt.datetime.now(dt.UTC)
+    as_of = now.date() - dt.timedelta(days=3)
     www = tmp_path / "www"
     build = write_site(www / "site.20261128T230500Z", [
         version_entry(SUPERSEDED, "superseded", inventory=False), version_entry(CURRENT, "current"),
-        version_entry((NOW.date() - dt.timedelta(days=1)).isoformat(), "upcoming")], as_of=as_of)
+        version_entry((now.date() - dt.timedelta(days=1)).isoformat(), "upcoming")], as_of=as_of)
     link = www / "site"
     link.symlink_to(build.name)
-    succeeded = NOW - dt.timedelta(days=3)
-    write_report(link, PublishReport(NOW - dt.timedelta(hours=2), "refused", None, None, succeeded,
+    succeeded = now - dt.timedelta(days=3)
+    write_report(link, PublishReport(now - dt.timedelta(hours=2), "refused", None, None, succeeded,
                                      "policy_src/policy.yml:3: placeholder"))
     client = make_app(CONSENT_SITE_DIR=str(link), CONSENT_TIMEZONE="UTC").test_client()
 
