@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from .built_site import SiteNotBuilt
 from .choice import InvalidChoice
@@ -121,7 +121,7 @@ def health(query: dict[str, Any]) -> tuple[Response, int]:
         site = {"ok": True, "current": current.id if current else None}
     except SiteNotBuilt:
         site = {"ok": False, "current": None, "error": "no usable versions.json in CONSENT_SITE_DIR"}
-    checks = run_checks(check_context())
+    checks = run_checks(CheckContext(svc, utc_now()))
     usable = bool(database["ok"] and site["ok"])
     kept = all(result.ok for result in checks.values())
     status = "unavailable" if not usable else "ok" if kept else "behind"
@@ -130,11 +130,6 @@ def health(query: dict[str, Any]) -> tuple[Response, int]:
     response.cache_control.no_store = True
     failing = not usable or (query["strict"] == "1" and not kept)
     return response, 503 if failing else 200
-
-
-def check_context() -> CheckContext:
-    """The checks' view of this app, now."""
-    return CheckContext(services(), utc_now(), current_app.config["CONSENT_RETENTION_DAYS"])
 
 
 @bp.get("/openapi.json")

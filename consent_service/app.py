@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             site=SiteDirectory(app.config["CONSENT_SITE_DIR"]),
             translations=translations,
             timezone=zoneinfo.ZoneInfo(app.config["CONSENT_TIMEZONE"]),
+            retention_days=app.config["CONSENT_RETENTION_DAYS"],
         ),
     )
     i18n.init_app(app, translations)

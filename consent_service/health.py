@@ -30,12 +30,10 @@ so two days is one missed run and some slack."""
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may look at: the app's services, the moment of asking (UTC) and the settings
-    the promises come from."""
+    """What a check may look at: the app's services and the moment of asking (UTC)."""
 
     services: Services
     now: dt.datetime
-    retention_days: int
 
     @property
     def today(self) -> dt.date:
@@ -88,11 +86,11 @@ def purge_is_on_time(context: CheckContext) -> CheckResult:
     storage = context.services.storage
     last = storage.last_purge_run()
     oldest = oldest_consent_at(context.services)
-    retention = dt.timedelta(days=context.retention_days)
+    retention = dt.timedelta(days=context.services.retention_days)
     details = {
         "last_run": format_timestamp(last.ran_at) if last else None,
         "oldest_record": format_timestamp(oldest) if oldest else None,
-        "retention_days": context.retention_days,
+        "retention_days": context.services.retention_days,
         "grace_days": PURGE_GRACE.days,
     }
     if oldest is not None and context.now - oldest > retention + PURGE_GRACE:
@@ -100,7 +98,7 @@ def purge_is_on_time(context: CheckContext) -> CheckResult:
         return CheckResult(
             False,
             f"a record made {format_timestamp(oldest)} is kept {days} days, beyond the "
-            f"{context.retention_days} days the policy promises: run `flask consent purge` and "
+            f"{context.services.retention_days} days the policy promises: run `flask consent purge` and "
             "check policy-purge.timer",
             details)
     if oldest is not None and context.now - oldest > PURGE_GRACE and (

@@ -141,7 +141,7 @@ def _read_now() -> list[Metric]:
     """The scheduled jobs' figures as the database and the disk hold them now."""
     svc = services()
     now = utc_now()
-    context = CheckContext(svc, now, current_app.config["CONSENT_RETENTION_DAYS"])
+    context = CheckContext(svc, now)
     checks = GaugeMetricFamily("consent_check_ok", "1 when the health check's promise is kept, 0 "
                                "when not (GET /api/v1/health says why).", labels=["check"])
     for name, result in run_checks(context).items():

@@ -151,6 +151,6 @@ def test_a_check_that_cannot_look_fails_and_says_why(make_app, tmp_path):
 
 def test_the_checks_are_one_list_a_new_promise_joins(app):
     with app.app_context():
-        context = CheckContext(services(app), NOW, 1095)
+        context = CheckContext(services(app), NOW)
         results = run_checks(context)
     assert list(results) == [check.name for check in HEALTH_CHECKS] == ["site", "purge"]
