@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -18,8 +19,11 @@ from .credentials import (
 )
 from .credentials import unauthorized as unauthorized_error
 from .engine import StorageError
+from .health import CheckContext, run_checks
 from .idempotency import HEADER, KeyReused, key_from_header
-from .query import reads_query
+from .metrics import count_appended
+from .query import OneOf, Parameter, Query, reads_query
+from .records import utc_now
 from .schema import (
     MAX_BODY_BYTES,
     body_too_large,
@@ -71,6 +75,8 @@ def record_consent() -> tuple[Response, int]:
             "send every choice with a new key, and a retry with the key and body of the first attempt.",
             field=HEADER,
         ) from None
+    if not appended.replayed:
+        count_appended(choice)
     response = jsonify(appended.as_json())
     secure = request.is_secure
     handed_out = _credential_for(svc, appended, visitor)
@@ -92,9 +98,20 @@ def _credential_for(svc: Services, appended: Appended, visitor: NewVisitor | Non
     return again if authenticate(svc.storage, again.credential) == appended.visitor else None
 
 
+HEALTH_QUERY = Query((
+    Parameter("strict", OneOf(("0", "1"), default="0"),
+              "1: answer 503 also when a check fails (for monitors). Without it, 503 only when the "
+              "database or the site cannot be used."),
+))
+
+
 @bp.get("/health")
-@reads_query()
-def health() -> tuple[Response, int]:
+@reads_query(HEALTH_QUERY)
+def health(query: dict[str, Any]) -> tuple[Response, int]:
+    """The database and the site, usable or not; and every scheduled promise (``health.py``).
+
+    ``status`` is ``ok``, ``behind`` (usable, but a check failed: the site is not published as
+    of today, the purge is overdue) or ``unavailable``."""
     svc = services()
     database: dict[str, object] = {"ok": True, "backend": svc.storage.backend}
     try:
@@ -107,10 +124,15 @@ def health() -> tuple[Response, int]:
         site = {"ok": True, "current": current.id if current else None}
     except SiteNotBuilt:
         site = {"ok": False, "current": None, "error": "no usable versions.json in CONSENT_SITE_DIR"}
-    ok = bool(database["ok"] and site["ok"])
-    response = jsonify({"status": "ok" if ok else "unavailable", "database": database, "site": site})
+    checks = run_checks(CheckContext(svc, utc_now()))
+    usable = bool(database["ok"] and site["ok"])
+    kept = all(result.ok for result in checks.values())
+    status = "unavailable" if not usable else "ok" if kept else "behind"
+    response = jsonify({"status": status, "database": database, "site": site,
+                        "checks": {name: result.as_json() for name, result in checks.items()}})
     response.cache_control.no_store = True
-    return response, 200 if ok else 503
+    failing = not usable or (query["strict"] == "1" and not kept)
+    return response, 503 if failing else 200
 
 
 @bp.get("/openapi.json")

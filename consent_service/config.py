@@ -228,7 +228,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONSENT_ADMIN_TOKEN",
         None,
-        "Bearer token for the audit endpoints (at least 16 characters). Unset: audit endpoints answer 404.",
+        "Bearer token for the audit endpoints and for /metrics from elsewhere, and the dashboard's "
+        "password (at least 16 characters). Unset: audit endpoints and the dashboard answer 404.",
         _admin_token,
     ),
     Setting(

@@ -45,9 +45,10 @@ from policy_core.hashing import canonical_json
 
 from .choice import Choice
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: the first schema. 2: ``consent_records.idempotency_key_sha256`` and its unique index.
-3: ``consent_records.policy_text_sha256``, the hash of the text the visitor was shown."""
+3: ``consent_records.policy_text_sha256``, the hash of the text the visitor was shown.
+4: ``purge_runs``, when each purge ran (created by ``init-db`` like any missing table)."""
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 metadata = MetaData()
@@ -101,6 +102,19 @@ schema_info = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", Integer, nullable=False),
 )
+
+purge_runs = Table(
+    "purge_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ran_at", String(27), nullable=False),
+    Column("cutoff", String(27), nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("visitors_deleted", Integer, nullable=False),
+)
+"""One row per purge that ran (not for a dry run), so that health can tell an overdue purge: the
+chain's checkpoints only show purges that deleted something. Not part of the chain; it holds
+no personal data."""
 
 
 def utc_now() -> dt.datetime:

@@ -67,6 +67,8 @@ class Services:
     site: SiteDirectory
     translations: dict[str, Any]
     timezone: zoneinfo.ZoneInfo
+    retention_days: int
+    """How long a record is kept (``CONSENT_RETENTION_DAYS``): the purge's promise."""
     checked: CheckedChoices = field(default_factory=CheckedChoices)
 
     def today(self) -> dt.date:

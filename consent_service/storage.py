@@ -61,6 +61,8 @@ from .records import (
     consent_records,
     format_timestamp,
     metadata,
+    parse_timestamp,
+    purge_runs,
     record_to_row,
     records_the_same_choice,
     row_to_record,
@@ -98,6 +100,16 @@ class PurgeResult:
     deleted: int
     visitors_deleted: int
     checkpoint: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PurgeRun:
+    """When a purge ran, the cut-off it used and what it deleted."""
+
+    ran_at: dt.datetime
+    cutoff: dt.datetime
+    deleted: int
+    visitors_deleted: int
 
 
 @dataclass(frozen=True)
@@ -377,6 +389,22 @@ class Storage:
             if dry_run:
                 conn.rollback()
         return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, checkpoint=checkpoint)
+
+    def record_purge_run(self, run: PurgeRun) -> None:
+        """Note that a purge ran, so that health can tell when the next one is overdue."""
+        with self._writing() as conn:
+            conn.execute(insert(purge_runs).values(
+                ran_at=format_timestamp(run.ran_at), cutoff=format_timestamp(run.cutoff),
+                deleted=run.deleted, visitors_deleted=run.visitors_deleted))
+
+    def last_purge_run(self) -> PurgeRun | None:
+        """The purge that ran last, if any has."""
+        with self._reading() as conn:
+            row = conn.execute(select(purge_runs).order_by(purge_runs.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return PurgeRun(ran_at=parse_timestamp(row.ran_at), cutoff=parse_timestamp(row.cutoff),
+                        deleted=row.deleted, visitors_deleted=row.visitors_deleted)
 
 
 def _appended(record: dict[str, Any], *, replayed: bool = False) -> Appended:

@@ -27,6 +27,7 @@ from .credentials import COOKIE_NAME, authenticate, presented_credential, unauth
 from .errors import ApiError
 from .i18n import format_moment
 from .idempotency import FORM_FIELD, KeyReused, key_from_form
+from .metrics import count_appended
 from .query import OneOf, Parameter, Query, reads_query
 from .records import parse_timestamp
 from .security import page_origin, use_page_csp
@@ -120,12 +121,14 @@ def withdraw(language: str) -> Response:
         raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
     choice = check_choice(body, history, page_origin())
     try:
-        svc.storage.append_consent(
+        appended = svc.storage.append_consent(
             choice, visitor_id=visitor_id, idempotency_key=key_from_form(request.form.get(FORM_FIELD))
         )
     except KeyReused:
         raise InvalidChoice("idempotency_key_reused", f"{FORM_FIELD} belongs to another choice; reload "
                             "the page and try again.", field=FORM_FIELD) from None
+    if not appended.replayed:
+        count_appended(choice)
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
     for domain in _cookie_domains(urlsplit("//" + request.host).hostname or ""):
         response.delete_cookie(CONSENT_COOKIE, path="/", domain=domain)

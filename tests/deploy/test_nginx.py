@@ -221,6 +221,21 @@ def test_the_consent_log_pages_and_their_files_come_from_the_service(production:
     assert script.body == from_service(production, "/_consent/consent-log.js").body
 
 
+def test_metrics_come_from_the_service_with_every_workers_counts(production: Production) -> None:
+    """The unit's gunicorn gives its workers one directory for their counts (its Environment=)."""
+    for _ in range(6):
+        assert through_nginx(production, "/api/v1/health").status == 200
+    answer = through_nginx(production, "/metrics")
+    assert answer.status == 200
+    assert answer.header("Content-Type").startswith("text/plain; version=")
+    assert answer.header("Cache-Control") == "no-store"
+    counted = re.search(r'^consent_http_requests_total\{endpoint="/api/v1/health",method="GET",'
+                        r'status="200"\} ([\d.]+)$', answer.body.decode(), re.MULTILINE)
+    assert counted and float(counted.group(1)) >= 6
+    assert list((production.socket.parent / "metrics").glob("counter_*.db"))
+    assert re.search(r'^consent_check_ok\{check="purge"\} 1\.0$', answer.body.decode(), re.MULTILINE)
+
+
 # Logs --------------------------------------------------------------------------------------------
 
 def read_log(production: Production, name: str, containing: str) -> list[str]:
