@@ -92,6 +92,8 @@ class LogProblem:
     """The leaf the record at that line is, when it gives one."""
     pending: bool = False
     """Whether the record is one not yet in the tree."""
+    source: str | None = None
+    """The checkpoint the problem is about, named as the auditor gave it."""
 
     @classmethod
     def at(cls, message: str, line: int | None, code: int) -> LogProblem:
@@ -99,6 +101,8 @@ class LogProblem:
         return cls(message, line, code if code >= 0 else None, code == PENDING)
 
     def __str__(self) -> str:
+        if self.source is not None:
+            return f"checkpoint {self.source}: {self.message}"
         if self.leaf_index is not None:
             return f"leaf {self.leaf_index}: {self.message}"
         if self.pending:
@@ -398,7 +402,7 @@ class LogAudit:
             try:
                 opened.append(SavedCheckpoint(source, open_checkpoint(note, verifier)))
             except CoreError as error:
-                self._problems.append(LogProblem(f"checkpoint {source}: {error}"))
+                self._problems.append(LogProblem(str(error), source=source))
         return sorted(opened, key=lambda saved: saved.checkpoint.size)
 
     def _check_checkpoints(self, size: int) -> list[SavedCheckpoint]:
@@ -408,27 +412,25 @@ class LogAudit:
             other = signed.setdefault(checkpoint.size, saved)
             if other.checkpoint.root != checkpoint.root:
                 self._problems.append(LogProblem(
-                    f"checkpoints {other.source} and {source} are both signed by the log for "
-                    f"tree size {checkpoint.size}, with different roots: the log showed two "
-                    "different histories"))
+                    f"signed by the log for tree size {checkpoint.size} like {other.source}, but "
+                    "with another root: the log showed two different histories", source=source))
             ours = self._roots.get(checkpoint.size)
             if checkpoint.size > size:
                 self._problems.append(LogProblem(
-                    f"checkpoint {source} is signed for {checkpoint.size} leaves, but the "
-                    f"export's tree has {size}: the leaves from {size} on that the log had "
-                    "signed are missing (records were deleted from the end, or the export is "
-                    "not whole)"))
+                    f"signed for {checkpoint.size} leaves, but the export's tree has {size}: the "
+                    f"leaves from {size} on that the log had signed are missing (records were "
+                    "deleted from the end, or the export is not whole)", source=source))
             elif ours is None:
                 self._problems.append(LogProblem(
-                    f"checkpoint {source} (tree size {checkpoint.size}) cannot be checked: the "
-                    f"export does not give leaf {self._missing_from}, so the root of its first "
-                    f"{checkpoint.size} leaves is unknown"))
+                    f"tree size {checkpoint.size} cannot be checked: the export does not give "
+                    f"leaf {self._missing_from}, so the root of its first {checkpoint.size} "
+                    "leaves is unknown", source=source))
             elif ours != checkpoint.root:
                 self._problems.append(LogProblem(
-                    f"checkpoint {source}: the log signed root {_b64(checkpoint.root)} for its "
-                    f"first {checkpoint.size} leaves, but the export's first {checkpoint.size} "
-                    f"leaves have root {_b64(ours)}: since that checkpoint, a record among them "
-                    "was edited, deleted, inserted or moved, or the log was rewritten"))
+                    f"the log signed root {_b64(checkpoint.root)} for its first "
+                    f"{checkpoint.size} leaves, but the export's first {checkpoint.size} leaves "
+                    f"have root {_b64(ours)}: since that checkpoint, a record among them was "
+                    "edited, deleted, inserted or moved, or the log was rewritten", source=source))
             else:
                 held.append(saved)
         return held
@@ -465,10 +467,12 @@ def audit_export(path: Path, *, verifier: Verifier | None = None,
 def read_export(path: Path, *, key: RecordKey | None = None, workers: int = 1,
                 chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """The export's lines checked chunk by chunk, in order; at most ``2 * workers`` chunks are
-    in flight at a time, so memory does not grow with the export."""
-    ranges = _chunk_ranges(path, chunk_bytes)
+    in flight at a time, so memory does not grow with the export. An export of one chunk is
+    checked in this process: starting workers would cost more than they save."""
+    ranges = list(_chunk_ranges(path, chunk_bytes))
     first_line = 1
-    for chunk in (_checked_in_parallel(path, ranges, key, workers) if workers > 1
+    parallel = workers > 1 and len(ranges) > 1
+    for chunk in (_checked_in_parallel(path, ranges, key, workers) if parallel
                   else (check_file_range(str(path), start, end, key) for start, end in ranges)):
         chunk.first_line = first_line
         first_line += chunk.lines

@@ -273,8 +273,9 @@ def test_a_checkpoint_of_another_history_is_named_with_both_roots(log: Log, tmp_
                         checkpoints=[("early.txt", log.checkpoint(2)), ("later.txt", log.checkpoint(6))])
     signed = base64.b64encode(log.root(6)).decode()
     [problem] = report.problems
-    assert problem.message.startswith(f"checkpoint later.txt: the log signed root {signed} for its "
-                                      "first 6 leaves, but the export's first 6 leaves have root ")
+    assert problem.source == "later.txt"
+    assert str(problem).startswith(f"checkpoint later.txt: the log signed root {signed} for its "
+                                   "first 6 leaves, but the export's first 6 leaves have root ")
     assert problem.message.endswith("since that checkpoint, a record among them was edited, deleted, "
                                     "inserted or moved, or the log was rewritten")
     assert [s.source for s in report.checkpoints] == ["early.txt"]
@@ -283,10 +284,10 @@ def test_a_checkpoint_of_another_history_is_named_with_both_roots(log: Log, tmp_
 def test_a_checkpoint_larger_than_the_export_says_records_were_cut(log: Log, tmp_path: Path) -> None:
     report = audit_file(tmp_path, log.exported()[:6], verifier=log.signer.verifier,
                         checkpoints=[("saved.txt", log.checkpoint(8))])
-    assert found(report) == [(None, None, (
-        "checkpoint saved.txt is signed for 8 leaves, but the export's tree has 6: the leaves from "
+    assert [str(problem) for problem in report.problems] == [(
+        "checkpoint saved.txt: signed for 8 leaves, but the export's tree has 6: the leaves from "
         "6 on that the log had signed are missing (records were deleted from the end, or the export "
-        "is not whole)"))]
+        "is not whole)")]
 
 
 def test_a_checkpoint_beyond_a_missing_leaf_cannot_be_checked(log: Log, tmp_path: Path) -> None:
@@ -295,9 +296,9 @@ def test_a_checkpoint_beyond_a_missing_leaf_cannot_be_checked(log: Log, tmp_path
     report = audit_file(tmp_path, records, verifier=log.signer.verifier,
                         checkpoints=[("small.txt", log.checkpoint(4)), ("big.txt", log.checkpoint(7))])
     assert report.root is None and 4 in report.roots
-    assert found(report)[-1] == (None, None, (
-        "checkpoint big.txt (tree size 7) cannot be checked: the export does not give leaf 4, so "
-        "the root of its first 7 leaves is unknown"))
+    assert str(report.problems[-1]) == (
+        "checkpoint big.txt: tree size 7 cannot be checked: the export does not give leaf 4, so "
+        "the root of its first 7 leaves is unknown")
     assert [s.source for s in report.checkpoints] == ["small.txt"]
 
 
@@ -308,7 +309,7 @@ def test_a_checkpoint_not_signed_by_the_logs_key_is_no_evidence(log: Log, tmp_pa
     report = audit_file(tmp_path, log.exported(), verifier=log.signer.verifier,
                         checkpoints=[("forged.txt", forged), ("altered.txt", altered)])
     key = f"{ORIGIN}+{log.signer.verifier.key_id.hex()}"
-    assert [p.message for p in report.problems] == [
+    assert [str(p) for p in report.problems] == [
         f"checkpoint forged.txt: the checkpoint is not signed by {key}; it is signed by "
         f"{ORIGIN}+{parse_key_id(forged)}",
         f"checkpoint altered.txt: the checkpoint's signature by {key} does not verify: the "
@@ -321,9 +322,9 @@ def test_two_checkpoints_of_one_size_with_different_roots_show_a_fork(log: Log, 
     fork = sign_checkpoint(Checkpoint(ORIGIN, 8, bytes(32)), log.signer)
     report = audit_file(tmp_path, log.exported(), verifier=log.signer.verifier,
                         checkpoints=[("a.txt", log.checkpoint(8)), ("b.txt", fork)])
-    messages = [p.message for p in report.problems]
-    assert ("checkpoints a.txt and b.txt are both signed by the log for tree size 8, with different "
-            "roots: the log showed two different histories") in messages
+    messages = [str(p) for p in report.problems]
+    assert ("checkpoint b.txt: signed by the log for tree size 8 like a.txt, but with another root: "
+            "the log showed two different histories") in messages
     assert any(m.startswith("checkpoint b.txt: the log signed root") for m in messages)
 
 
