@@ -34,14 +34,15 @@ def choice(number: int, *, policy: dict[str, str] | None = None, inventory: str 
             "salt": new_salt()}
 
 
-def chain_records(count: int) -> list[dict]:
+def chain_records(count: int, *, policy: dict[str, str] | None = None, inventory: str = INVENTORY
+                  ) -> list[dict]:
     """Records made by the hash chain before the tree existed (sequence, prev_hash, hash)."""
     records, previous = [], GENESIS_HASH
     for sequence in range(1, count + 1):
         record = {"type": "consent", "id": f"chain-{sequence}", "sequence": sequence,
                   "visitor": f"{sequence:032x}", "recorded_at": "2026-11-02T08:00:00.000000Z",
                   "action": "reject_all", "categories": {"necessary": True, "statistics": False},
-                  "policy": dict(POLICY), "inventory": INVENTORY, "source": "banner",
+                  "policy": dict(policy or POLICY), "inventory": inventory, "source": "banner",
                   "prev_hash": previous}
         record["hash"] = previous = record_hash(record)
         records.append(record)
