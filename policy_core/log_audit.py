@@ -161,14 +161,19 @@ class Chunk:
     """Each record's leaf hash, ``None`` when it has no readable ``hash``."""
     problems: dict[int, list[str]] = field(default_factory=dict)
     """The problems of the records, by position in the lists above."""
-    groups: dict[Hashable, list[tuple[int, int]]] = field(default_factory=dict)
-    """Records by the caller's :data:`RecordKey`: (line offset, leaf code) of each."""
+    groups: dict[Hashable, list[int]] = field(default_factory=dict)
+    """Records by the caller's :data:`RecordKey`: the position of each in the lists above."""
     first: tuple[int, int, dict[str, Any]] | None = None
     """The first record the key did not leave out: line offset, leaf code, record."""
     last: tuple[int, int, dict[str, Any]] | None = None
 
     def line(self, offset: int) -> int:
+        """The export's line number of the chunk's line ``offset``."""
         return self.first_line + offset
+
+    def place(self, position: int) -> tuple[int, int]:
+        """The line and the leaf code of the chunk's record at ``position``."""
+        return self.first_line + self.offsets[position], self.codes[position]
 
 
 def check_record(record: Mapping[str, Any]) -> tuple[int, int, bytes | None, list[str]]:
@@ -235,7 +240,7 @@ def check_lines(data: bytes, key: RecordKey | None = None) -> Chunk:
             if key is not None:
                 facts = key(record)
                 if facts is not None:
-                    chunk.groups.setdefault(facts, []).append((offset, code))
+                    chunk.groups.setdefault(facts, []).append(len(codes))
                     chunk.last = (offset, code, record)
                     if chunk.first is None:
                         chunk.first = chunk.last
@@ -310,10 +315,41 @@ class LogAudit:
 
     def add_chunk(self, chunk: Chunk) -> None:
         """The next lines of the export, checked by :func:`check_lines`."""
+        if self._continues_plainly(chunk):
+            self._extend(chunk)
+            return
         for position, (offset, code, kind, leaf) in enumerate(
                 zip(chunk.offsets, chunk.codes, chunk.kinds, chunk.leaves, strict=True)):
             self._place(chunk.first_line + offset, code, kind, leaf,
                         chunk.problems.get(position, ()))
+
+    def _continues_plainly(self, chunk: Chunk) -> bool:
+        """Whether ``chunk`` holds nothing but the next leaves, each fine on its own, in the
+        order the rules ask: then the tree takes them all at once (most chunks of an export)."""
+        codes, kinds, start = chunk.codes, chunk.kinds, self._expected
+        return (bool(codes) and not chunk.problems and self._missing_from is None
+                and self._pending_line is None and codes[0] == start
+                and codes == list(range(start, start + len(codes)))
+                and (FROM_CHAIN not in kinds
+                     or (self._made_for_tree_line is None and MADE_FOR_TREE not in kinds)))
+
+    def _extend(self, chunk: Chunk) -> None:
+        leaves, start = chunk.leaves, self._expected
+        end = start + len(leaves)
+        self._records += len(leaves)
+        self._purged += chunk.kinds.count(PURGED)
+        if self._made_for_tree_line is None and MADE_FOR_TREE in chunk.kinds:
+            self._made_for_tree_line = chunk.line(chunk.offsets[chunk.kinds.index(MADE_FOR_TREE)])
+        taken = 0
+        while self._wanted and self._wanted[-1] <= end:
+            size = self._wanted[-1]
+            self._buffer.extend(leaves[taken:size - start])
+            taken = size - start
+            self._take_root(size)
+        self._buffer.extend(leaves[taken:])
+        self._expected = end
+        if len(self._buffer) >= _BATCH:
+            self._flush()
 
     def _place(self, line: int | None, code: int, kind: int, leaf: bytes | None,
                problems: Iterable[str]) -> None:

@@ -125,8 +125,8 @@ def audit(export: Path, manifest: Manifest, shown: ShownTexts, *, verifier: Veri
             text_url = shown.by_hash.get(facts[4])
             if text_url is not None:
                 report.by_shown_text[text_url] += len(placed)
-            for offset, code in placed:
-                line = chunk.line(offset)
+            for position in placed if messages else ():
+                line, code = chunk.place(position)
                 report.problems.extend(LogProblem.at(message, line, code) for message in messages)
         if chunk.first is not None and report.first is None:
             report.first = _placed(chunk.first)
@@ -150,16 +150,21 @@ def choice_facts(record: Mapping[str, Any]) -> Facts | None:
     policy = record.get("policy")
     if not isinstance(policy, Mapping):
         policy = {}
-    return tuple(_scalar(value) for value in (
-        record.get("action"), policy.get("version"), policy.get("language"), policy.get("sha256"),
-        policy.get("text_sha256"), record.get("inventory"), str(record.get("recorded_at", ""))[:10]))
+    facts = (record.get("action"), policy.get("version"), policy.get("language"),
+             policy.get("sha256"), policy.get("text_sha256"), record.get("inventory"),
+             str(record.get("recorded_at", ""))[:10])
+    try:
+        hash(facts)
+    except TypeError:
+        return tuple(_scalar(value) for value in facts)
+    return facts
 
 
 def _scalar(value: Any) -> Any:
     """``value`` as something hashable: a JSON scalar as it is, anything else as its JSON."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return canonical_json(value).decode("utf-8")
+    if isinstance(value, list | dict):
+        return canonical_json(value).decode("utf-8")
+    return value
 
 
 def _placed(found: tuple[int, int, dict[str, Any]]) -> Placed:

@@ -354,13 +354,24 @@ def test_chunks_and_worker_processes_find_exactly_what_one_pass_finds(tmp_path: 
     assert audit_export(path, chunk_bytes=5000, workers=2, **options) == whole
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
+def test_roots_at_every_size_are_the_same_however_the_export_is_cut(chunk_bytes: int,
+                                                                   tmp_path: Path) -> None:
+    log = Log(chain_records(40) + [choice(n) for n in range(700)])
+    sizes = [1, 39, 40, 41, 255, 256, 257, 511, 700, 740]
+    report = audit_file(tmp_path, log.exported(), sizes=sizes, chunk_bytes=chunk_bytes)
+    assert report.ok and report.size == 740
+    assert {size: report.roots[size] for size in sizes} == {size: log.root(size) for size in sizes}
+
+
 def test_records_are_grouped_by_what_the_caller_asks_with_the_first_and_last(tmp_path: Path) -> None:
     log = Log([choice(n, action=("accept_all", "reject_all")[n % 2]) for n in range(5)])
     path = write_export(tmp_path / "export.ndjson", log.exported())
     chunks = []
     audit_export(path, key=lambda record: record["action"], on_chunk=chunks.append)
     [chunk] = chunks
-    assert chunk.groups == {"accept_all": [(0, 0), (2, 2), (4, 4)], "reject_all": [(1, 1), (3, 3)]}
+    assert chunk.groups == {"accept_all": [0, 2, 4], "reject_all": [1, 3]}
+    assert chunk.place(3) == (4, 3), "the fourth record is on line 4 and is leaf 3"
     assert chunk.first[2]["id"] == log.records[0]["id"] and chunk.last[2]["id"] == log.records[4]["id"]
 
 
