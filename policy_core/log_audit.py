@@ -43,8 +43,8 @@ from policy_core.log_record import (
     HASH_PATTERN,
     PURGED_KEYS,
     SALT_PATTERN,
+    content_hash,
     is_from_chain,
-    record_hash,
 )
 from policy_core.merkle import Frontier
 from policy_core.note import Verifier
@@ -65,9 +65,9 @@ MADE_FOR_TREE, FROM_CHAIN, PURGED, UNREADABLE = range(4)
 retention purge left of a record, or no record that can be read."""
 
 RecordKey = Callable[[Mapping[str, Any]], Hashable | None]
-"""What a caller wants to know about each record, computed where the record is parsed: records
-are grouped by it (``None`` leaves a record out), so that checks of the caller's own run once
-per distinct value rather than once per record."""
+"""What a caller wants to know about each record (given without ``hash`` and ``leaf_index``),
+computed where the record is parsed: records are grouped by it (``None`` leaves a record out),
+so that checks of the caller's own run once per distinct value rather than once per record."""
 
 _BATCH = 4096
 _ABSENT = object()
@@ -164,7 +164,8 @@ class Chunk:
     groups: dict[Hashable, list[int]] = field(default_factory=dict)
     """Records by the caller's :data:`RecordKey`: the position of each in the lists above."""
     first: tuple[int, int, dict[str, Any]] | None = None
-    """The first record the key did not leave out: line offset, leaf code, record."""
+    """The first record the key did not leave out: line offset, leaf code, and the record
+    without ``hash`` and ``leaf_index`` (the key sees it so too)."""
     last: tuple[int, int, dict[str, Any]] | None = None
 
     def line(self, offset: int) -> int:
@@ -178,8 +179,15 @@ class Chunk:
 
 def check_record(record: Mapping[str, Any]) -> tuple[int, int, bytes | None, list[str]]:
     """A record on its own: its leaf code, kind, leaf hash and every problem it has alone."""
+    return _check_content(dict(record))
+
+
+def _check_content(record: dict[str, Any]) -> tuple[int, int, bytes | None, list[str]]:
+    """:func:`check_record` of a record this module owns: ``hash`` and ``leaf_index`` are
+    taken out of it, which leaves what the hash covers."""
     problems = []
-    index = record.get("leaf_index", _ABSENT)
+    index = record.pop("leaf_index", _ABSENT)
+    claimed = record.pop("hash", _ABSENT)
     if type(index) is int and index >= 0:
         code = index
     elif index is None:
@@ -189,13 +197,13 @@ def check_record(record: Mapping[str, Any]) -> tuple[int, int, bytes | None, lis
         problems.append("the record has no leaf_index" if index is _ABSENT else
                         f"leaf_index is a leaf's number (0, 1, …) or null for a record not yet "
                         f"in the tree, found {index!r:.40}")
-    claimed = record.get("hash")
     if type(claimed) is str and _is_hash(claimed):
         leaf = _sha256(b"\x00" + bytes.fromhex(claimed)).digest()
     else:
         leaf = None
-        problems.append(f"its hash is 64 lowercase hex digits, found {claimed!r:.80}: the leaf "
-                        "it stands for is unknown")
+        problems.append(f"its hash is 64 lowercase hex digits, found "
+                        f"{None if claimed is _ABSENT else claimed!r:.80}: the leaf it stands "
+                        "for is unknown")
     if record.get("purged") is True:
         extra = sorted(set(record) - PURGED_KEYS)
         if extra:
@@ -206,7 +214,7 @@ def check_record(record: Mapping[str, Any]) -> tuple[int, int, bytes | None, lis
             problems.append("a purged record is a leaf of the tree, so it has a leaf_index")
         return code, PURGED, leaf, problems
     if leaf is not None:
-        computed = record_hash(record)
+        computed = content_hash(record)
         if computed != claimed:
             problems.append(f"content does not match its hash (hashes to {computed}, the record "
                             f"says {claimed}): the record was edited")
@@ -236,7 +244,7 @@ def check_lines(data: bytes, key: RecordKey | None = None) -> Chunk:
         if record is None:
             code, kind, leaf, problems = NO_INDEX, UNREADABLE, None, [unreadable]
         else:
-            code, kind, leaf, problems = check_record(record)
+            code, kind, leaf, problems = _check_content(record)
             if key is not None:
                 facts = key(record)
                 if facts is not None:
@@ -309,9 +317,10 @@ class LogAudit:
         self._take_root(0)
 
     def add_record(self, record: Mapping[str, Any], *, line: int | None = None) -> None:
-        """The next record, in export order; ``line`` names it in problems."""
+        """The next record, in export order; ``line`` names it in problems, by default its
+        position among the records given (from 1): the line it has in the export."""
         code, kind, leaf, problems = check_record(record)
-        self._place(line, code, kind, leaf, problems)
+        self._place(self._records + 1 if line is None else line, code, kind, leaf, problems)
 
     def add_chunk(self, chunk: Chunk) -> None:
         """The next lines of the export, checked by :func:`check_lines`."""
@@ -351,7 +360,7 @@ class LogAudit:
         if len(self._buffer) >= _BATCH:
             self._flush()
 
-    def _place(self, line: int | None, code: int, kind: int, leaf: bytes | None,
+    def _place(self, line: int, code: int, kind: int, leaf: bytes | None,
                problems: Iterable[str]) -> None:
         self._records += 1
         for message in problems:

@@ -44,8 +44,13 @@ SALT_PATTERN = re.compile(r"[0-9a-f]{32}", re.ASCII)
 
 def record_hash(record: Mapping[str, Any]) -> str:
     """The hash of ``record``: SHA-256 of its canonical JSON without ``hash`` and ``leaf_index``."""
-    return sha256_hex(canonical_json({key: value for key, value in record.items()
-                                      if key not in NOT_HASHED}))
+    return content_hash({key: value for key, value in record.items() if key not in NOT_HASHED})
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """The hash of a record already without the keys in :data:`NOT_HASHED` (a verifier that
+    took them out to read them need not copy the rest)."""
+    return sha256_hex(canonical_json(content))
 
 
 def new_salt() -> str:

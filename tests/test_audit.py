@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -445,3 +446,15 @@ def test_the_auditors_commands_explain_themselves_and_their_exit_codes() -> None
     assert "--checkpoint" in audit_help and "--key" in audit_help and "Exit codes:" in audit_help
     receipt_help = invoke("verify-receipt", "--help").stdout
     assert "0  the receipt is the log's" in receipt_help and "2  the command was used wrongly" in receipt_help
+
+
+def test_the_readme_shows_each_verification_with_options_the_commands_have() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Verify the log as a tree\n")[1].split("\n### ")[0]
+    for name in ("audit", "verify-receipt"):
+        command = main.commands[name]
+        assert f"policy-site {name} " in section, name
+        options = {option for param in command.params for option in getattr(param, "opts", [])}
+        documented = set(re.findall(r"--[a-z-]+", section))
+        assert {option for option in options if option.startswith("--")} <= documented, name
+    assert "`0` verified, `1` problems found" in section and "`2` the command was used wrongly" in section

@@ -82,9 +82,12 @@ def test_an_empty_export_is_the_empty_tree(tmp_path: Path) -> None:
 
 
 def test_records_from_a_database_verify_as_the_export_does(log: Log, tmp_path: Path) -> None:
-    from_file = audit_file(tmp_path, log.exported(), sizes=[4])
-    from_records = audit_records(log.exported(), sizes=[4])
-    assert from_records == from_file
+    records = log.exported()
+    records.insert(6, records.pop(8))
+    records[2]["action"] = "custom"
+    from_file = audit_file(tmp_path, records, sizes=[4])
+    assert [(p.line, p.leaf_index) for p in from_file.problems] == [(3, 2), (8, 6), (9, 7)]
+    assert audit_records(records, sizes=[4]) == from_file
 
 
 def test_purged_records_keep_the_root_and_every_checkpoint(log: Log, tmp_path: Path) -> None:
