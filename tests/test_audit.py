@@ -34,7 +34,7 @@ from log_testing import (
     write_export,
 )
 
-from policy_core.log_audit import CHUNK_BYTES
+from policy_core.log_export import CHUNK_BYTES
 from policy_core.log_record import record_leaf_hash
 from policy_core.merkle import inclusion_proof, leaf_source
 from policy_core.note import Signer

@@ -28,12 +28,12 @@ from log_testing import (
 from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.hashing import canonical_json
 from policy_core.log_audit import (
-    MAX_RECORD_BYTES,
     LogAudit,
     LogAuditError,
     audit_export,
     audit_records,
 )
+from policy_core.log_export import MAX_RECORD_BYTES
 from policy_core.merkle import EMPTY_ROOT
 from policy_core.note import Signer, parse_note
 
@@ -355,6 +355,21 @@ def test_chunks_and_worker_processes_find_exactly_what_one_pass_finds(tmp_path: 
         (18, 17), (124, None), (302, 301), (452, 450), (None, None)]
     assert audit_export(path, chunk_bytes=1, **options) == whole
     assert audit_export(path, chunk_bytes=5000, workers=2, **options) == whole
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1000, 100_000, 1 << 30])
+def test_a_line_too_long_for_a_record_is_named_once_wherever_the_chunks_end(chunk_bytes: int,
+                                                                           tmp_path: Path) -> None:
+    log = Log.of_choices(30)
+    path = write_export(tmp_path / "export.ndjson", log.exported())
+    lines = path.read_bytes().split(b"\n")
+    lines[10:10] = [b'{"a": "' + "é".encode() * MAX_RECORD_BYTES + b'"}', b"x" * (3 * MAX_RECORD_BYTES)]
+    lines[25] = lines[25].replace(b'"accept_all"', b'"withdraw"')
+    path.write_bytes(b"\n".join(lines))
+    assert [(p.line, p.leaf_index, p.message[:40]) for p in audit_export(path, chunk_bytes=chunk_bytes)
+            .problems] == [(11, None, "the line is longer than 65,536 bytes, th"),
+                           (12, None, "the line is longer than 65,536 bytes, th"),
+                           (26, 23, "content does not match its hash (hashes ")]
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
