@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -148,48 +147,48 @@ def test_purged_records_still_verify_against_earlier_checkpoints(log: Log, built
 
 # --- tampering: what each kind looks like, and who detects it -----------------------------------
 
-def edit(records: list[dict]) -> list[dict]:
+def edit(records: list[dict], current: dict) -> list[dict]:
     records[4]["action"] = "accept_all"
     return records
 
 
-def edit_and_rehash(records: list[dict]) -> list[dict]:
+def edit_and_rehash(records: list[dict], current: dict) -> list[dict]:
     records[4] = rehashed(records[4], action="accept_all")
     return records
 
 
-def delete(records: list[dict]) -> list[dict]:
+def delete(records: list[dict], current: dict) -> list[dict]:
     del records[3]
     return records
 
 
-def delete_and_renumber(records: list[dict]) -> list[dict]:
+def delete_and_renumber(records: list[dict], current: dict) -> list[dict]:
     del records[3]
     return reindexed(records[:7]) + records[7:]
 
 
-def reorder(records: list[dict]) -> list[dict]:
+def delete_from_the_end(records: list[dict], current: dict) -> list[dict]:
+    return records[:6]
+
+
+def reorder(records: list[dict], current: dict) -> list[dict]:
     records[2], records[5] = records[5], records[2]
     return records
 
 
-def reorder_and_renumber(records: list[dict]) -> list[dict]:
+def reorder_and_renumber(records: list[dict], current: dict) -> list[dict]:
     records[2], records[5] = records[5], records[2]
     return reindexed(records[:8]) + records[8:]
 
 
-def inserter(current: dict) -> Callable[[list[dict]], list[dict]]:
-    def insert(records: list[dict]) -> list[dict]:
-        records.insert(3, sealed(site_choice(current, 40), 3))
-        return records
-    return insert
+def insert(records: list[dict], current: dict) -> list[dict]:
+    records.insert(3, sealed(site_choice(current, 40), 3))
+    return records
 
 
-def inserter_renumbering(current: dict) -> Callable[[list[dict]], list[dict]]:
-    def insert(records: list[dict]) -> list[dict]:
-        records.insert(3, sealed(site_choice(current, 40), 3))
-        return reindexed(records[:9]) + records[9:]
-    return insert
+def insert_and_renumber(records: list[dict], current: dict) -> list[dict]:
+    records.insert(3, sealed(site_choice(current, 40), 3))
+    return reindexed(records[:9]) + records[9:]
 
 
 TAMPERING = {
@@ -201,13 +200,13 @@ TAMPERING = {
     "a deleted record, the later ones renumbered": (
         delete_and_renumber, 6, ": the log signed root {root} for its first 6 leaves"),
     "records deleted from the end": (
-        lambda records: records[:6], 8, ": signed for 8 leaves, but the export's tree has 6: the "
-                                        "leaves from 6 on that the log had signed are missing"),
+        delete_from_the_end, 8, ": signed for 8 leaves, but the export's tree has 6: the leaves "
+                                "from 6 on that the log had signed are missing"),
     "two records swapped": (reorder, 6, ":6: leaf 2: listed after leaf 5: a duplicate, or records "
                                         "out of order"),
     "two records swapped, renumbered": (reorder_and_renumber, 6, ": the log signed root {root}"),
-    "an inserted record": ("insert", 6, ":5: leaf 3: listed after leaf 3: a duplicate"),
-    "an inserted record, the later ones renumbered": ("insert and renumber", 6,
+    "an inserted record": (insert, 6, ":5: leaf 3: listed after leaf 3: a duplicate"),
+    "an inserted record, the later ones renumbered": (insert_and_renumber, 6,
                                                       ": the log signed root {root}"),
 }
 
@@ -216,12 +215,8 @@ TAMPERING = {
 def test_every_kind_of_tampering_is_detected_by_whoever_holds_an_earlier_checkpoint(
         kind: str, log: Log, current: dict, built_site: Path, tmp_path: Path) -> None:
     tamper, size, said = TAMPERING[kind]
-    if tamper == "insert":
-        tamper = inserter(current)
-    elif tamper == "insert and renumber":
-        tamper = inserter_renumbering(current)
     checkpoint = save_checkpoint(tmp_path, log, size)
-    export = write_export(tmp_path / "tampered.ndjson", tamper(log.exported()))
+    export = write_export(tmp_path / "tampered.ndjson", tamper(log.exported(), current))
     result = invoke("audit", str(export), "--site", str(built_site), "--checkpoint", checkpoint,
                     "--key", log.vkey)
     assert result.exit_code == 1
@@ -256,15 +251,21 @@ def test_a_checkpoint_vouches_only_for_the_leaves_it_covers(log: Log, current: d
     assert "leaves 6 to 6 are newer than every checkpoint given" in result.stdout
 
 
-def test_a_checkpoint_signed_by_another_key_is_refused(export: Path, log: Log, built_site: Path,
-                                                       tmp_path: Path) -> None:
-    impostor = Log([], signer=Signer.generate(ORIGIN))
-    forged = tmp_path / "forged.txt"
-    forged.write_text(impostor.checkpoint(0), encoding="utf-8")
-    result = invoke("audit", str(export), "--site", str(built_site), "--checkpoint", str(forged),
+@pytest.mark.parametrize(("content", "said"), [
+    (lambda log: Log([], signer=Signer.generate(ORIGIN)).checkpoint(0).encode(),
+     "the checkpoint is not signed by " + ORIGIN + "+"),
+    (lambda log: b"\xff\xfe not text", "the note is not UTF-8 (byte 0)"),
+    (lambda log: b"x" * (1 << 17), "the note is 65537 bytes, at most 65536 are read"),
+    (lambda log: b"consent.example.se/log\n8\n", "the note has no blank line between its text"),
+])
+def test_a_checkpoint_that_is_not_the_logs_is_refused_naming_its_file(
+        content, said: str, export: Path, log: Log, built_site: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "saved.txt"
+    saved.write_bytes(content(log))
+    result = invoke("audit", str(export), "--site", str(built_site), "--checkpoint", str(saved),
                     "--key", log.vkey)
     assert result.exit_code == 1
-    assert f"{forged}: the checkpoint is not signed by {ORIGIN}+" in result.stderr
+    assert f"{saved}: {said}" in result.stderr, result.stderr
 
 
 # --- the checks against the published site ----------------------------------------------------
