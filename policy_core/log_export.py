@@ -55,7 +55,13 @@ so that checks of the caller's own run once per distinct value rather than once 
 _ABSENT = object()
 _TOO_LONG = (f"the line is longer than {MAX_RECORD_BYTES:,} bytes, the most a record can be: "
              "this is not a record of the log")
-_decode = json.JSONDecoder().decode
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
 _is_hash = HASH_PATTERN.fullmatch
 _is_salt = SALT_PATTERN.fullmatch
 _sha256 = hashlib.sha256

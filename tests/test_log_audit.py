@@ -176,6 +176,8 @@ def test_a_leaf_index_is_a_number_or_null(log: Log, tmp_path: Path, value, messa
     (b"{not json", "not a JSON record (Expecting property name enclosed in double quotes); the "
                    "export is NDJSON, one record per line"),
     (b"[1, 2]", "a record is a JSON object, found list"),
+    (b'{"a": NaN}', "not a JSON record (NaN is not a JSON value)"),
+    (b'{"a": ' + b"9" * 5000 + b"}", "not a JSON record (Exceeds the limit (4300 digits)"),
     (b'{"a": "\xff"}', "not UTF-8 text (byte 8 of the line): not a record of the log"),
     (b'{"a": "' + b"x" * MAX_RECORD_BYTES + b'"}',
      f"the line is longer than {MAX_RECORD_BYTES:,} bytes, the most a record can be"),
