@@ -459,3 +459,37 @@ def test_the_readme_shows_each_verification_with_options_the_commands_have() -> 
         documented = set(re.findall(r"--[a-z-]+", section))
         assert {option for option in options if option.startswith("--")} <= documented, name
     assert "`0` verified, `1` problems found" in section and "`2` the command was used wrongly" in section
+
+
+ODD_VALUES = [None, True, 0, -1, "", "x" * 1000, [], {}, [1, "a"], {"a": None}]
+
+
+@pytest.mark.parametrize("field", ["origin", "id", "hash", "time", "signature", "proof",
+                                   "checkpoint", "proof.leaf_index", "proof.tree_size",
+                                   "proof.hashes"])
+def test_any_value_in_any_field_of_a_receipt_is_a_message_not_a_traceback(field: str, proven: dict,
+                                                                         log: Log, tmp_path: Path
+                                                                         ) -> None:
+    for value in ODD_VALUES:
+        receipt = json.loads(json.dumps(proven))
+        if field.startswith("proof."):
+            receipt["proof"][field.split(".")[1]] = value
+        else:
+            receipt[field] = value
+        result = invoke("verify-receipt", write_json(tmp_path / "receipt.json", receipt),
+                        "--key", log.vkey)
+        assert result.exit_code == 1, (field, value, result.output)
+        assert "the receipt does not verify: " in result.stderr
+
+
+def test_any_value_in_any_field_of_an_exported_record_is_a_problem_not_a_traceback(
+        log: Log, built_site: Path, tmp_path: Path) -> None:
+    fields = ["type", "id", "action", "policy", "inventory", "recorded_at", "salt", "hash",
+              "leaf_index", "purged", "sequence", "prev_hash", "categories"]
+    template = log.exported()[4]
+    records = [{**template, field: value} for field in fields for value in ODD_VALUES]
+    records += [{**template, "policy": {**template["policy"], "version": value}} for value in ODD_VALUES]
+    result = invoke("audit", str(write_export(tmp_path / "odd.ndjson", records)), "--site",
+                    str(built_site))
+    assert result.exit_code == 1
+    assert f"audit: {len(result.stderr.splitlines()) - 1} problem(s)" in result.stderr
