@@ -32,7 +32,7 @@ Facts = tuple[Any, ...]
 """(action, policy version, language, source sha256, text_sha256, inventory, day recorded)."""
 
 
-class ExportError(PolicySiteError):
+class SiteCopyError(PolicySiteError):
     """The site copy cannot be read at all; the message names the file."""
 
 
@@ -69,13 +69,13 @@ def read_manifest(site: Path) -> Manifest:
     """The site's ``versions.json``: the policy texts and inventories it published."""
     path = site / "versions.json"
     if not path.is_file():
-        raise ExportError(f"{path}: not found: --site must be a built site folder")
+        raise SiteCopyError(f"{path}: not found: --site must be a built site folder")
     try:
         return parse(json.loads(path.read_text(encoding="utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExportError(f"{path}: not a versions.json manifest ({error})") from None
+        raise SiteCopyError(f"{path}: not a versions.json manifest ({error})") from None
     except ManifestError as error:
-        raise ExportError(f"{path}: not a versions.json manifest: {error}") from None
+        raise SiteCopyError(f"{path}: not a versions.json manifest: {error}") from None
 
 
 @dataclass(frozen=True)
