@@ -156,13 +156,13 @@ class SiteContent:
 
     def files(self) -> list[GeneratedFile]:
         files = [GeneratedFile(MANIFEST_URL, manifest.to_json(
-            manifest.build(self.history, version_url, self.reader_text)))]
+            manifest.build(self.history, version_url, self.shown_text)))]
         for lang in LANGUAGES:
             files.append(GeneratedFile(f"{prefix(lang)}feed.atom", self.feed(lang)))
         files.extend(GeneratedFile(source_url(version.id, lang), version.text(lang).source)
                      for version in self.history for lang in LANGUAGES)
         files.extend(GeneratedFile(shown_text_url(version.id, lang),
-                                   manifest.shown_text_bytes(self.reader_text(version, lang)))
+                                   manifest.shown_text_bytes(self.shown_text(version, lang)))
                      for version in self.history for lang in LANGUAGES)
         files.extend(GeneratedFile(inventory_url(version.id), version.inventory.source)
                      for version in self.history if version.inventory is not None)
@@ -185,7 +185,7 @@ class SiteContent:
 
     def text_sha256(self, version: PolicyVersion, lang: str) -> str:
         """The hash versions.json gives the text ``version``'s page shows in ``lang``."""
-        return sha256_hex(manifest.shown_text_bytes(self.reader_text(version, lang)))
+        return sha256_hex(manifest.shown_text_bytes(self.shown_text(version, lang)))
 
     def draft_notice(self, lang: str) -> dict[str, Any] | None:
         """What every page of a draft says at its top: the facts still to fill in, by key.
@@ -251,7 +251,7 @@ class SiteContent:
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
         src = _diff_src(old, new, lang)
-        comparison = self._diffs.diff_documents(self.reader_text(old, lang), self.reader_text(new, lang))
+        comparison = self._diffs.diff_documents(self.shown_text(old, lang), self.shown_text(new, lang))
         body = render_html(comparison, self._gettext[lang])
         html = self._render("diff.html", lang, src, old=old, new=new, body=body,
                             status_old=self.history.status(old), status_new=self.history.status(new))
@@ -263,9 +263,10 @@ class SiteContent:
         return GeneratedPage(src, lang, _page_markdown(title, html, description=description,
                                                        template=DIFF_TEMPLATE), html=html)
 
-    def reader_text(self, version: PolicyVersion, lang: str) -> str:
-        """The policy text as readers see it: the version's facts filled in (policy.yml's, or
-        its own facts.yml's), the cookie table rendered."""
+    def shown_text(self, version: PolicyVersion, lang: str) -> str:
+        """The text a visitor is shown, the one published as ``<lang>.shown.md`` and hashed as
+        ``text_sha256``: the version's facts filled in (policy.yml's, or its own facts.yml's),
+        the cookie table rendered."""
         facts = self.facts.of(version.id)
 
         def resolve(key: str) -> str:
@@ -316,7 +317,7 @@ class SiteContent:
         header = self._render("version_header.html", lang, src, **context)
         footer = self._render("version_footer.html", lang, src, **context,
                               source_path=source_url(version.id, lang))
-        title_line, rest = _split_title(self.reader_text(version, lang))
+        title_line, rest = _split_title(self.shown_text(version, lang))
         markdown = "\n\n".join(part for part in (title_line, header, rest.strip("\n"), footer) if part)
         return GeneratedPage(src, lang, _page_markdown(text.title, markdown, description=description))
 

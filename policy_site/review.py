@@ -52,7 +52,7 @@ class Review:
 
 def shown_text(sources: PolicySources) -> ShownText:
     """The text a visitor of a version's page is shown, exactly as the site renders it."""
-    return SiteContent(sources, date.max).reader_text
+    return SiteContent(sources, date.max).shown_text
 
 
 def review(project: Project, sources: PolicySources) -> Review:

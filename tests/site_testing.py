@@ -68,7 +68,7 @@ def complete_project(project: Path, as_of: str = AS_OF) -> None:
     (project / "policy_src" / lock.LOCK_FILE).unlink()
     sources = load_sources(project / "policy_src")
     lock.lock_in_effect(project / "policy_src", sources, date.fromisoformat(as_of),
-                        SiteContent(sources, date.max).reader_text)
+                        SiteContent(sources, date.max).shown_text)
 
 
 def mkdocs_build(project: Path, site: Path, as_of: str = AS_OF, epoch: str = SOURCE_DATE_EPOCH,

@@ -38,7 +38,7 @@ def lock_problems(project: Path, as_of: str = "2026-12-01") -> list[str]:
     sources = load_sources(project / "policy_src", display_base=project)
     return [str(problem) for problem in lock.verify_lock(
         project / "policy_src", lock.read_lock(project / LOCK), sources, date.fromisoformat(as_of),
-        SiteContent(sources, date.max).reader_text, lambda path: str(path.relative_to(project)))]
+        SiteContent(sources, date.max).shown_text, lambda path: str(path.relative_to(project)))]
 
 
 # --- the format -----------------------------------------------------------------------------------

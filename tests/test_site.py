@@ -256,7 +256,7 @@ def test_each_version_page_is_rendered_from_exactly_its_published_shown_text() -
     for version in content.history:
         for lang in ("sv", "en"):
             shown = files[shown_text_url(version.id, lang)].decode("utf-8")
-            assert shown_text_bytes(content.reader_text(version, lang)) == shown.encode("utf-8")
+            assert shown_text_bytes(content.shown_text(version, lang)) == shown.encode("utf-8")
             title, _, rest = shown.partition("\n")
             page = content.version_page(version, lang).markdown
             assert title.startswith("# ") and title in page

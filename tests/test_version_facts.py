@@ -74,7 +74,7 @@ def problems(project: Path) -> list[str]:
 def shown_texts(project: Path) -> dict[tuple[str, str], str]:
     """Every version's shown text per language, as the site renders it."""
     sources = load(project)
-    shown = SiteContent(sources, date.max).reader_text
+    shown = SiteContent(sources, date.max).shown_text
     return {(version.id, lang): shown(version, lang) for version in sources.versions for lang in LANGUAGES}
 
 
