@@ -121,4 +121,5 @@ class SiteDirectory:
 def _is_notice(notice: object) -> bool:
     return (isinstance(notice, dict) and isinstance(notice.get("title"), str)
             and isinstance(notice.get("text"), str) and isinstance(notice.get("missing"), list)
-            and all(isinstance(key, str) for key in notice["missing"]))
+            and all(isinstance(key, str) for key in notice["missing"])
+            and isinstance(notice.get("html"), str))

@@ -100,6 +100,7 @@ class GeneratedPage:
 
 
 BANNER_TEMPLATE = "banner.html"
+DRAFT_NOTICE_TEMPLATE = "draft_notice.html"
 """The banner's dialog (``templates/banner.html``): the one markup of it, on every site."""
 
 
@@ -195,9 +196,11 @@ class SiteContent:
         if not self._draft_keys:
             return None
         _ = self._gettext[lang]
-        return {"lang": lang, "title": _("Draft – details missing"),
-                "text": _("This site is a draft: these details are not filled in yet:"),
-                "missing": self._draft_keys}
+        notice = {"lang": lang, "title": _("Draft – details missing"),
+                  "text": _("This site is a draft: these details are not filled in yet:"),
+                  "missing": self._draft_keys}
+        html = self._envs[lang].get_template(DRAFT_NOTICE_TEMPLATE).render(notice=notice).strip()
+        return {**notice, "html": html}
 
     @cached_property
     def _draft_keys(self) -> list[str]:

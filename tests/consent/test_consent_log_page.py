@@ -8,6 +8,7 @@ import re
 import shutil
 from html.parser import HTMLParser
 
+import jinja2
 import pytest
 from consent_testing import CURRENT, policy_hash, shown_hash
 from site_testing import html_problems
@@ -308,16 +309,21 @@ def test_the_trailing_slash_url_redirects_to_the_page(client):
     assert response.headers["Location"] == "/en/consent-log"
 
 
-DRAFT = {"title": "Utkast – uppgifter saknas", "text": "Webbplatsen är ett utkast:",
-         "missing": ["controller.name", "site.url"]}
+def draft_notice(lang: str, title: str) -> dict:
+    """A notice as the site's build writes it to draft.json: its texts, and its markup rendered
+    by the site's own template."""
+    notice = {"lang": lang, "title": title, "text": "Webbplatsen är ett utkast:",
+              "missing": ["controller.name", "site.url"]}
+    templates = jinja2.Environment(loader=jinja2.PackageLoader("policy_site"), autoescape=True)
+    return {**notice, "html": templates.get_template("draft_notice.html").render(notice=notice)}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_log_page_of_a_draft_site_carries_the_site_s_draft_notice(make_app, site_dir, tmp_path):
     draft_site = tmp_path / "draft-site"
     shutil.copytree(site_dir, draft_site)
-    (draft_site / "draft.json").write_text(json.dumps({"sv": DRAFT, "en": {**DRAFT, "title": "Draft"}}),
-                                           encoding="utf-8")
+    notices = {"sv": draft_notice("sv", "Utkast – uppgifter saknas"), "en": draft_notice("en", "Draft")}
+    (draft_site / "draft.json").write_text(json.dumps(notices), encoding="utf-8")
     served = make_app(CONSENT_SITE_DIR=str(draft_site)).test_client().get("/consent-log").get_data()
     (tmp_path / "draft.html").write_bytes(served)
     assert html_problems([tmp_path / "draft.html"]) == ""
