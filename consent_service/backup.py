@@ -12,7 +12,7 @@ this module refuses and says so; its copies are checked by restoring them with `
 and running ``flask consent verify`` on the result.
 
 :func:`restore_check` reads a SQLite backup without ever writing to it: it copies it into a
-scratch database, opens that as the service would and verifies the whole hash chain with the
+scratch database, opens that as the service would and verifies the whole tree with the
 service's own verifier, so a backup passes only if it would restore into a working log.
 """
 
@@ -27,6 +27,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
+
+from policy_core.note import Verifier
 
 from .engine import DatabaseNotInitialised, StorageError
 from .errors import ConsentServiceError
@@ -58,7 +60,7 @@ def backup(storage: Storage, target: Path) -> VerifyReport:
     database = make_url(storage.url).database
     assert database is not None  # the configuration refuses a SQLite URL without a file
     backup_sqlite(Path(database), target)
-    return restore_check(target)
+    return restore_check(target, storage.signer().verifier)
 
 
 def backup_sqlite(database: Path, target: Path) -> None:
@@ -88,8 +90,9 @@ def backup_sqlite(database: Path, target: Path) -> None:
             partial.unlink()
 
 
-def restore_check(path: Path) -> VerifyReport:
-    """Restore the SQLite backup at ``path`` into a scratch database and verify its chain.
+def restore_check(path: Path, verifier: Verifier) -> VerifyReport:
+    """Restore the SQLite backup at ``path`` into a scratch database and verify its tree, its
+    latest checkpoint's signature by ``verifier`` (the log's key) included.
 
     The backup is only ever opened read-only, and nothing is created beside it. Raises
     :class:`UnusableBackup` when it is not a SQLite copy of a consent database.
@@ -106,10 +109,10 @@ def restore_check(path: Path) -> VerifyReport:
             raise UnusableBackup(f"{path} cannot be read as a SQLite database: {error}") from None
         storage = Storage(f"sqlite:///{restored}")
         try:
-            return storage.verify()
+            return storage.verify(verifier)
         except DatabaseNotInitialised:
             raise UnusableBackup(f"{path} is a SQLite database but holds no consent log (no "
-                                 "chain head): is it a backup of this service's database?") from None
+                                 "log state): is it a backup of this service's database?") from None
         except StorageError as error:
             raise UnusableBackup(f"{path} cannot be restored: {error}") from None
         finally:

@@ -24,6 +24,8 @@ from .errors import ApiError
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SHOWN = 32
+_SIZE = re.compile(r"0|[1-9][0-9]{0,17}")
+MAX_SIZE = 10**18 - 1
 """Characters of a refused name or value repeated in a message."""
 
 
@@ -61,6 +63,20 @@ class Day:
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date", "pattern": f"^{_DAY.pattern}$"}
+
+
+class TreeSize:
+    """A tree size: a whole number written in decimal digits, without sign or leading zero."""
+
+    expected = "a tree size (a whole number such as 0 or 1024)"
+
+    def read(self, text: str) -> int:
+        if not _SIZE.fullmatch(text):
+            raise ValueError(text)
+        return int(text)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 0, "maximum": MAX_SIZE}
 
 
 @dataclass(frozen=True)

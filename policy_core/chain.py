@@ -80,8 +80,10 @@ class ChainSummary:
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
-    """The hash of ``record``: SHA-256 of its canonical JSON without the ``hash`` key."""
-    return sha256_hex(canonical_json({key: value for key, value in record.items() if key != "hash"}))
+    """The hash of ``record``: SHA-256 of its canonical JSON without the keys ``hash`` and
+    ``leaf_index`` (a record's place in the tree is given after it was hashed)."""
+    return sha256_hex(canonical_json({key: value for key, value in record.items()
+                                      if key not in ("hash", "leaf_index")}))
 
 
 def sequence_of(record: Mapping[str, Any]) -> int | None:
