@@ -11,9 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from policy_core.merkle import MerkleError
-
 from .errors import ApiError
+from .log_tree import SizeOutOfRange
 from .query import InvalidParameter, Parameter, Query, TreeSize, reads_query
 from .services import services
 
@@ -56,8 +55,8 @@ def consistency(query: dict[str, Any]) -> Response:
                                    field=name)
     try:
         hashes = services().storage.consistency(query["first"], query["second"])
-    except MerkleError as error:
-        raise InvalidParameter("invalid_parameter", f"{error}.", field="second") from None
+    except SizeOutOfRange as error:
+        raise InvalidParameter("invalid_parameter", f"{error}.", field=error.field) from None
     response = jsonify({"first": query["first"], "second": query["second"],
                         "hashes": [value.hex() for value in hashes]})
     response.cache_control.max_age = 3600

@@ -17,7 +17,16 @@ from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 from policy_core.merkle import Frontier, consistency_proof, inclusion_proof, range_nodes
 from policy_core.tiles import Tile, TileKey, consistency_tiles, inclusion_tiles, tile_of, tile_source
 
+from .errors import ConsentServiceError
 from .records import log_checkpoints, log_tiles
+
+
+class SizeOutOfRange(ConsentServiceError):
+    """A tree size the log cannot prove anything about; ``field`` names the parameter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -351,12 +351,16 @@ class Storage:
     def consistency(self, first: int, second: int) -> list[bytes]:
         """The consistency proof between two tree sizes the log has reached.
 
-        Raises ``MerkleError`` unless ``0 <= first <= second <= the tree's size``."""
+        Raises :class:`log_tree.SizeOutOfRange` unless ``1 <= first <= second <= the tree's
+        size`` (every tree extends the empty one: there is nothing to prove from size 0)."""
         with self._reading(snapshot=True) as conn:
             size = conn.execute(select(log_state.c.tree_size)).scalar_one()
-            if not 0 <= first <= second <= size:
-                raise MerkleError(f"a consistency proof is between tree sizes 0 <= first <= second "
-                                  f"<= {size} (the tree's size), found first={first}, second={second}")
+            if first < 1:
+                raise log_tree.SizeOutOfRange("first", "first is at least 1: every tree extends "
+                                              "the empty one, there is nothing to prove")
+            if not first <= second <= size:
+                raise log_tree.SizeOutOfRange("second", f"second is from first ({first}) to the "
+                                              f"tree's size ({size})")
             return log_tree.consistency(conn, first, second)
 
     def verify(self, verifier: Verifier | None = None) -> VerifyReport:
