@@ -22,7 +22,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,7 +60,7 @@ def backup(storage: Storage, target: Path) -> VerifyReport:
     database = make_url(storage.url).database
     assert database is not None  # the configuration refuses a SQLite URL without a file
     backup_sqlite(Path(database), target)
-    return restore_check(target, storage.signer().verifier)
+    return restore_check(target, lambda: storage.signer().verifier)
 
 
 def backup_sqlite(database: Path, target: Path) -> None:
@@ -90,9 +90,10 @@ def backup_sqlite(database: Path, target: Path) -> None:
             partial.unlink()
 
 
-def restore_check(path: Path, verifier: Verifier) -> VerifyReport:
+def restore_check(path: Path, verifier: Callable[[], Verifier]) -> VerifyReport:
     """Restore the SQLite backup at ``path`` into a scratch database and verify its tree, its
-    latest checkpoint's signature by ``verifier`` (the log's key) included.
+    latest checkpoint's signature by the log's key (``verifier()``, asked for only once the
+    file proved to be a consent database) included.
 
     The backup is only ever opened read-only, and nothing is created beside it. Raises
     :class:`UnusableBackup` when it is not a SQLite copy of a consent database.
@@ -109,7 +110,8 @@ def restore_check(path: Path, verifier: Verifier) -> VerifyReport:
             raise UnusableBackup(f"{path} cannot be read as a SQLite database: {error}") from None
         storage = Storage(f"sqlite:///{restored}")
         try:
-            return storage.verify(verifier)
+            storage.ping()
+            return storage.verify(verifier())
         except DatabaseNotInitialised:
             raise UnusableBackup(f"{path} is a SQLite database but holds no consent log (no "
                                  "log state): is it a backup of this service's database?") from None

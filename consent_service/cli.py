@@ -168,7 +168,7 @@ def restore_check_command(file: Path) -> None:
     same JSON as `verify`, exit 1 when the backup is not intact.
     """
     try:
-        report = backup.restore_check(file, services().storage.signer().verifier)
+        report = backup.restore_check(file, lambda: services().storage.signer().verifier)
     except backup.UnusableBackup as error:
         click.echo(str(error), err=True)
         sys.exit(1)
