@@ -28,7 +28,7 @@ site: $(BIN)/.installed
 run: site
 	CONSENT_SITE_DIR=site $(BIN)/flask --app consent_service.app consent init-db
 	@echo "Serving the site and the consent service on http://$(HOST):$(PORT)/"
-	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket 'consent_service.app:create_app()'
+	CONSENT_SITE_DIR=site exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket --config python:consent_service.gunicorn_config 'consent_service.app:create_app()'
 
 ## Install what the browser, PostgreSQL, HTML validator and production set-up tests need (Debian, as root).
 system-deps:

@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, audit_api, cli, i18n, log_api, security, site, visitor_log
+from . import api, audit_api, cli, dashboard, i18n, log_api, metrics, security, site, visitor_log
 from .built_site import SiteDirectory, SiteNotBuilt
 from .config import load_settings
 from .engine import DatabaseNotInitialised, StorageError
@@ -60,9 +60,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             site=SiteDirectory(app.config["CONSENT_SITE_DIR"]),
             translations=translations,
             timezone=zoneinfo.ZoneInfo(app.config["CONSENT_TIMEZONE"]),
+            retention_days=app.config["CONSENT_RETENTION_DAYS"],
         ),
     )
     i18n.init_app(app, translations)
+    metrics.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
 
@@ -71,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(log_api.bp)
     app.register_blueprint(audit_api.bp)
     app.register_blueprint(visitor_log.bp)
+    dashboard.init_app(app)
     app.register_blueprint(site.bp)
     security.init_rate_limit(app)
     cli.init_app(app)

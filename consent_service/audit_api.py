@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import hmac
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -15,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 
 from policy_core.hashing import canonical_json
 
+from .admin_access import has_admin_bearer
 from .errors import ApiError, Unauthorized
 from .query import Day, InvalidParameter, OneOf, Parameter, Query, reads_query, utc_window
 from .services import services
@@ -33,6 +32,7 @@ CSV_COLUMNS = (
     "policy_text_sha256",
     "inventory",
     "source",
+    "site",
     "purged",
     "salt",
     "sequence",
@@ -65,10 +65,7 @@ def require_admin_token() -> None:
         )
     if request.method == "OPTIONS":
         return
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    expected = hashlib.sha256(token.encode("utf-8")).digest()
-    given = hashlib.sha256(presented.strip().encode("utf-8", "replace")).digest()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given, expected):
+    if not has_admin_bearer(request):
         raise Unauthorized("unauthorized", "Send Authorization: Bearer <CONSENT_ADMIN_TOKEN>.")
 
 
@@ -138,6 +135,7 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
         policy.get("text_sha256", ""),
         record.get("inventory", ""),
         record.get("source", ""),
+        record.get("site", ""),
         json.dumps(purged, sort_keys=True) if purged is not None else "",
         record.get("salt", ""),
         record.get("sequence", ""),

@@ -43,6 +43,9 @@ class Choice:
     source: str
     required: frozenset[str]
     """The categories the inventory requires: always true, so granting them grants nothing."""
+    site: str | None = None
+    """The origin of the page the choice was made on, as the request's verified ``Origin``
+    header names it (``security.page_origin``), never as the body claims it."""
 
     @property
     def grants_optional(self) -> bool:
@@ -51,8 +54,11 @@ class Choice:
         return any(allowed for name, allowed in self.categories.items() if name not in self.required)
 
 
-def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) -> Choice:
-    """Check a schema-valid body against the published versions as of today (``history``)."""
+def check_choice(
+    body: Mapping[str, Any], history: History[PublishedVersion], site: str | None = None
+) -> Choice:
+    """Check a schema-valid body against the published versions as of today (``history``);
+    ``site`` is where it was made."""
     policy = body["policy"]
     version = history.get(policy["version"])
     if version is None:
@@ -116,6 +122,7 @@ def check_choice(body: Mapping[str, Any], history: History[PublishedVersion]) ->
         inventory=inventory.sha256,
         source=body["source"],
         required=frozenset(inventory.required),
+        site=site,
     )
 
 

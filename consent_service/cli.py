@@ -20,7 +20,7 @@ from .query import Day, utc_window
 from .records import utc_now
 from .sequencer import SequencerThread
 from .services import services
-from .storage import VerifyReport
+from .storage import PurgeRun, VerifyReport
 
 consent = AppGroup("consent", help="Operate the consent database.")
 
@@ -109,9 +109,14 @@ def purge_command(days: int | None, dry_run: bool) -> None:
     """Delete the content of records past retention; their leaf hashes stay in the tree."""
     if days is None:
         days = current_app.config["CONSENT_RETENTION_DAYS"]
-    before = utc_now() - dt.timedelta(days=days)
+    started = utc_now()
+    before = started - dt.timedelta(days=days)
+    storage = services().storage
     try:
-        result = services().storage.purge(before, dry_run=dry_run)
+        result = storage.purge(before, dry_run=dry_run)
+        if not dry_run:
+            storage.record_purge_run(PurgeRun(ran_at=started, cutoff=before, deleted=result.deleted,
+                                              visitors_deleted=result.visitors_deleted))
     except StorageError as error:
         raise OperatorError(str(error)) from None
     verb = "Would delete" if dry_run else "Deleted"

@@ -111,16 +111,27 @@ def _admin_token(value: Any, _instance_path: Path) -> str | None:
     return token
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _allowed_origins(value: Any, _instance_path: Path) -> tuple[str, ...]:
+    """Each origin as a browser writes it in the ``Origin`` header (lower case, no default
+    port), so that the comparison with that header, and the ``site`` recorded from it, are
+    exact."""
     items = value if isinstance(value, list | tuple) else str(value or "").split(",")
     origins = []
     for item in (str(i).strip() for i in items):
         if not item:
             continue
         parts = urlsplit(item)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
         if (
             parts.scheme not in ("http", "https")
             or not parts.hostname
+            or port == -1
             or parts.path not in ("", "/")
             or parts.query
             or parts.fragment
@@ -130,7 +141,9 @@ def _allowed_origins(value: Any, _instance_path: Path) -> tuple[str, ...]:
                 f"CONSENT_ALLOWED_ORIGINS contains {item!r}, which is not an origin; "
                 "expected a comma-separated list like https://example.se,https://www.example.se"
             )
-        origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        suffix = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
+        origins.append(f"{parts.scheme}://{host}{suffix}")
     return tuple(origins)
 
 
@@ -243,14 +256,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONSENT_ADMIN_TOKEN",
         None,
-        "Bearer token for the audit endpoints (at least 16 characters). Unset: audit endpoints answer 404.",
+        "Bearer token for the audit endpoints and for /metrics from elsewhere, and the dashboard's "
+        "password (at least 16 characters). Unset: audit endpoints and the dashboard answer 404.",
         _admin_token,
     ),
     Setting(
         "CONSENT_ALLOWED_ORIGINS",
         "",
-        "Comma-separated origins (https://host[:port]) that may call the API from a browser "
-        "besides the service's own origin. Empty: same origin only.",
+        "Comma-separated origins (https://host[:port]) whose pages may record choices and read "
+        "the visitor's log from a browser, with credentials, besides the service's own origin: "
+        "the company's sites that embed the banner. Empty: same origin only.",
         _allowed_origins,
     ),
     Setting(

@@ -12,8 +12,9 @@ not yet in the tree), visitor plus row (a visitor's log) and the idempotency key
 (unique: a retried choice is found, and can never be stored twice).
 
 A refusal made without a visitor id has ``visitor`` null. ``idempotency_key_sha256`` is in
-a record only when the choice came with a key, and ``sequence`` and ``prev_hash`` only in
-records made while the log was a hash chain, so every record hashes as it always did. The
+a record only when the choice came with a key, ``site`` (the origin of the page the choice
+was made on) only when it is known, and ``sequence`` and ``prev_hash`` only in records made
+while the log was a hash chain, so every record hashes as it always did. The
 retention purge keeps a row's leaf index and hash and deletes the rest: the tree and its
 proofs stay whole, and the random salt keeps the deleted content from being guessed back.
 """
@@ -88,6 +89,7 @@ consent_records = Table(
     Column("source", String(16)),
     Column("purged", Text),
     Column("idempotency_key_sha256", String(64)),
+    Column("site", Text),
     # Records made while the log was a hash chain keep their chain fields (they are hashed).
     Column("sequence", BigCount),
     Column("prev_hash", String(64)),
@@ -128,6 +130,18 @@ log_state = Table(
     Column("integrated_at", String(27)),
 )
 """One row: the tree's size and root, and which sequencer holds the lease until when."""
+
+purge_runs = Table(
+    "purge_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ran_at", String(27), nullable=False),
+    Column("cutoff", String(27), nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("visitors_deleted", Integer, nullable=False),
+)
+"""One row per purge that ran (not for a dry run), so that health can tell an overdue purge
+(a purge that found nothing old leaves no other trace). Not part of the log; no personal data."""
 
 PURGED = "purged"
 """The ``type`` of a row whose content the retention purge deleted; its hash stays a leaf."""
@@ -178,6 +192,8 @@ def row_to_record(row: Any) -> dict[str, Any]:
             record["policy"]["text_sha256"] = row["policy_text_sha256"]
         if row["idempotency_key_sha256"] is not None:
             record["idempotency_key_sha256"] = row["idempotency_key_sha256"]
+        if row["site"] is not None:
+            record["site"] = row["site"]
     if row["salt"] is not None:
         record["salt"] = row["salt"]
     if row["sequence"] is not None:
@@ -215,6 +231,7 @@ def record_to_row(record: dict[str, Any]) -> dict[str, Any]:
         inventory_sha256=record["inventory"],
         source=record["source"],
         idempotency_key_sha256=record.get("idempotency_key_sha256"),
+        site=record.get("site"),
     )
     return row
 
@@ -244,6 +261,8 @@ def consent_record(
     }
     if idempotency_key_sha256 is not None:
         record["idempotency_key_sha256"] = idempotency_key_sha256
+    if choice.site is not None:
+        record["site"] = choice.site
     record["hash"] = record_hash(record)
     return record
 

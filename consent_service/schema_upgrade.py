@@ -3,8 +3,9 @@ them for databases made while the service kept its own schema version number.
 
 ``init-db`` runs :func:`upgrade` inside one write transaction, so an upgrade cut short leaves
 the database as it was. Databases the service made before it used Alembic carry a
-``schema_info`` row (versions 1 to 3 of the hash chain): they are brought to version 3, the
-schema of revision ``0001``, stamped with it, and then upgraded like any other.
+``schema_info`` row (versions 1 to 4 of the hash chain): they are brought to the schema of
+revision ``0001``, stamped with it, and then upgraded like any other (the ``site`` column and
+the ``purge_runs`` table of version 4 are carried over).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, inspect
 from .engine import StorageError
 
 CHAIN_REVISION = "0001"
-LAST_CHAIN_SCHEMA = 3
+LAST_CHAIN_SCHEMA = 4
 
 
 def alembic_config(conn: Connection | None = None) -> Config:

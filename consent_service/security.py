@@ -16,6 +16,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from policy_core import urls
+
 from .errors import ApiError
 
 SITE_CSP = (
@@ -47,7 +49,22 @@ HSTS = "max-age=31536000"
 
 CORS_PREFIX = "/api/v1/"
 NO_CORS_PREFIX = "/api/v1/audit/"
+EMBED_PREFIX = "/" + urls.EMBED_PREFIX
+EMBED_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+"""The banner's script, stylesheet and configuration are for pages on any origin: they are the
+same for every visitor and carry nothing personal, so any page may load and read them (the
+configuration is fetched, the others loaded as script and stylesheet). Recording a choice is
+still only for CONSENT_ALLOWED_ORIGINS."""
 RATE_LIMITED_ENDPOINTS = ("api.record_consent", "log.withdraw")
+
+
+def page_origin() -> str:
+    """The origin of the page a request that records something comes from: its ``Origin``
+    header, which :func:`_check_origin` has let through only for the service's own origin and
+    ``CONSENT_ALLOWED_ORIGINS``, or the service's own origin for a client that sends none
+    (browsers send it with every POST from another origin, so such a request is not one)."""
+    origin = request.headers.get("Origin")
+    return (origin or f"{request.scheme}://{request.host}").lower()
 
 
 def use_page_csp() -> None:
@@ -126,6 +143,8 @@ def _check_origin() -> Response | None:
 
 
 def _add_headers(response: Response) -> Response:
+    if request.path.startswith(EMBED_PREFIX):
+        response.headers.update(EMBED_HEADERS)
     for name, value in COMMON_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:

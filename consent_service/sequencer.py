@@ -183,10 +183,16 @@ class SequencerThread:
         self._started_in = None
 
     def _run(self) -> None:
+        said = None
         while not self._stop.wait(self._interval):
             try:
                 self._tick()
-            except Exception:  # a database hiccup must not end the loop; the next tick retries
+                said = None
+            except StorageError as error:  # said once, not twice a second, until it changes
+                if str(error) != said:
+                    logger.error("the consent log's sequencer cannot work: %s; retrying", error)
+                    said = str(error)
+            except Exception:  # a bug must not end the loop either; the next tick retries
                 logger.exception("the consent log's sequencer failed; retrying")
 
 

@@ -6,6 +6,7 @@ nothing lives at module level and two apps in one process never share state.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import zoneinfo
@@ -66,15 +67,18 @@ class Services:
     site: SiteDirectory
     translations: dict[str, Any]
     timezone: zoneinfo.ZoneInfo
+    retention_days: int
+    """How long a record is kept (``CONSENT_RETENTION_DAYS``): the purge's promise."""
     checked: CheckedChoices = field(default_factory=CheckedChoices)
 
     def today(self) -> dt.date:
         """Today's date where the policy applies (``CONSENT_TIMEZONE``)."""
         return dt.datetime.now(self.timezone).date()
 
-    def check_body(self, raw: bytes) -> Choice:
-        """Parse, validate and check a request body against the published versions."""
-        return self.checked.get(raw, self.site.manifest(), self.today())
+    def check_body(self, raw: bytes, site: str) -> Choice:
+        """Parse, validate and check a request body against the published versions; the
+        choice was made on a page of ``site``, which the body does not say."""
+        return dataclasses.replace(self.checked.get(raw, self.site.manifest(), self.today()), site=site)
 
     def history(self) -> History[PublishedVersion]:
         """The published versions as of today; raises ``SiteNotBuilt`` without a built site."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -55,6 +55,7 @@ from .records import (
     format_timestamp,
     log_state,
     parse_timestamp,
+    purge_runs,
     record_to_row,
     records_the_same_choice,
     row_to_record,
@@ -109,6 +110,16 @@ class PurgeResult:
     visitors_deleted: int
     through_leaf: int | None
     """The last leaf whose content was deleted (every leaf up to it was)."""
+
+
+@dataclass(frozen=True)
+class PurgeRun:
+    """When a purge ran, the cut-off it used and what it deleted."""
+
+    ran_at: dt.datetime
+    cutoff: dt.datetime
+    deleted: int
+    visitors_deleted: int
 
 
 VerifyReport = TreeReport
@@ -341,6 +352,19 @@ class Storage:
                 "integrated_at": state.integrated_at, "pending": pending,
                 "oldest_pending": None if oldest is None else parse_timestamp(oldest)}
 
+    def oldest_consent_at(self) -> dt.datetime | None:
+        """When the oldest consent record whose content is kept was made (the tree is in time
+        order: the first such leaf, found past the purged ones through the leaf index)."""
+        with self._reading() as conn:
+            first = conn.execute(
+                select(consent_records.c.recorded_at)
+                .where(consent_records.c.type == "consent")
+                .order_by(consent_records.c.leaf_index.is_(None), consent_records.c.leaf_index,
+                          consent_records.c.row_id)
+                .limit(1)
+            ).scalar()
+        return None if first is None else parse_timestamp(first)
+
     def checkpoint(self, size: int | None = None) -> log_tree.StoredCheckpoint | None:
         """The latest signed checkpoint, or the one of tree ``size``."""
         with self._reading() as conn:
@@ -411,6 +435,22 @@ class Storage:
             if dry_run:
                 conn.rollback()
         return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, through_leaf=through)
+
+    def record_purge_run(self, run: PurgeRun) -> None:
+        """Note that a purge ran, so that health can tell when the next one is overdue."""
+        with self._transaction() as conn:
+            conn.execute(insert(purge_runs).values(
+                ran_at=format_timestamp(run.ran_at), cutoff=format_timestamp(run.cutoff),
+                deleted=run.deleted, visitors_deleted=run.visitors_deleted))
+
+    def last_purge_run(self) -> PurgeRun | None:
+        """The purge that ran last, if any has."""
+        with self._reading() as conn:
+            row = conn.execute(select(purge_runs).order_by(purge_runs.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return PurgeRun(ran_at=parse_timestamp(row.ran_at), cutoff=parse_timestamp(row.cutoff),
+                        deleted=row.deleted, visitors_deleted=row.visitors_deleted)
 
 
 def _appended(record: dict[str, Any], signer: Signer, *, replayed: bool = False) -> Appended:

@@ -7,9 +7,11 @@ never by anything in the URL, so one visitor cannot ask for another's log.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 
@@ -25,10 +27,11 @@ from .credentials import COOKIE_NAME, authenticate, presented_credential, unauth
 from .errors import ApiError
 from .i18n import format_moment
 from .idempotency import FORM_FIELD, KeyReused, key_from_form
+from .metrics import count_appended
 from .query import OneOf, Parameter, Query, reads_query
 from .receipts import visitor_receipt
 from .records import parse_timestamp
-from .security import use_page_csp
+from .security import page_origin, use_page_csp
 from .services import services
 
 PAGE_PATHS = {lang: "/" + consent_log_url(lang) for lang in LANGUAGES}
@@ -141,17 +144,32 @@ def withdraw(language: str) -> Response:
     body = _withdraw_body(history.current, language)
     if body is None:
         raise ApiError("no_inventory", "No policy version with a cookie inventory is in effect.", status=409)
-    choice = check_choice(body, history)
+    choice = check_choice(body, history, page_origin())
     try:
-        svc.storage.append_consent(
+        appended = svc.storage.append_consent(
             choice, visitor_id=visitor_id, idempotency_key=key_from_form(request.form.get(FORM_FIELD))
         )
     except KeyReused:
         raise InvalidChoice("idempotency_key_reused", f"{FORM_FIELD} belongs to another choice; reload "
                             "the page and try again.", field=FORM_FIELD) from None
+    if not appended.replayed:
+        count_appended(choice)
     response = redirect(f"{PAGE_PATHS[language]}?withdrawn=1", code=303)
-    response.delete_cookie(CONSENT_COOKIE, path="/")
+    for domain in _cookie_domains(urlsplit("//" + request.host).hostname or ""):
+        response.delete_cookie(CONSENT_COOKIE, path="/", domain=domain)
     return response
+
+
+def _cookie_domains(host: str) -> list[str | None]:
+    """Where the banner may keep ``ps_consent`` for ``host``: for the host alone (``None``), and
+    for each of its parent domains, where a site embedding the banner with
+    ``data-cookie-domain`` keeps it for all the company's sites at once."""
+    try:
+        ipaddress.ip_address(host)
+        return [None]
+    except ValueError:
+        labels = host.split(".")
+        return [None, *(".".join(labels[i:]) for i in range(1, len(labels) - 1))]
 
 
 def _html_datetime(moment: dt.datetime) -> str:
@@ -198,6 +216,7 @@ def _present(record: dict[str, Any], language: str, history: History[PublishedVe
         "when": format_moment(moment, language, services().timezone),
         "action": record["action"],
         "source": record["source"],
+        "site": record.get("site"),
         "categories": sorted(record["categories"].items(), key=_category_order(version)),
         "version": policy["version"],
         "version_title": edition.title if edition else "",

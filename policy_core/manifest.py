@@ -88,6 +88,15 @@ class Manifest:
         """
         return History(list(self.versions), as_of=min(self.as_of, today))
 
+    def took_effect_since_built(self, today: dt.date) -> list[PublishedVersion]:
+        """The versions that took effect after the day the site was built as of, up to ``today``.
+
+        Each is in effect today, yet the site (and :meth:`history`) still treats it as upcoming,
+        so a non-empty list means the site must be published anew as of today. A version
+        announced only after the build is not in the manifest at all: the site's age says that.
+        """
+        return [version for version in self.versions if self.as_of < version.effective <= today]
+
 
 def build(history: History[PolicyVersion], url_for: UrlFor, shown: ShownText) -> dict[str, Any]:
     """The manifest of ``history``, as the JSON value to publish."""

@@ -50,6 +50,21 @@ def inventory_url(version_id: str) -> str:
     return f"versions/{version_id}/cookies.yml"
 
 
+EMBED_PREFIX = "embed/v1/"
+"""The banner for any page, on the policy site and on the company's other sites: a page needs
+only ``<script src="https://<policy origin>/embed/v1/consent.js" async>``. Versioned, so that
+what embedding sites rely on can change only under a new prefix. Everything below it may be
+fetched from any origin (the service and nginx send CORS and CORP headers that say so)."""
+EMBED_SCRIPT = f"{EMBED_PREFIX}consent.js"
+EMBED_STYLESHEET = f"{EMBED_PREFIX}consent.css"
+
+
+def embed_config_url(lang: str) -> str:
+    """The banner's configuration in ``lang``, which the script fetches on another site: the
+    version in effect, its hashes and inventory, and the dialog's markup in that language."""
+    return f"{EMBED_PREFIX}config.{lang}.json"
+
+
 def consent_log_url(lang: str) -> str:
     """The visitor's own consent log, served by the consent service."""
     return f"{prefix(lang)}consent-log"

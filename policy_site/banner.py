@@ -4,8 +4,10 @@ One inventory feeds both the policy's cookie table and the banner, so they canno
 banner asks about exactly the categories the policy text lists, and every choice it records names
 the policy version and the hashes of the text and inventory that were shown.
 
-The theme renders the banner's markup from this configuration (so the texts are in the page and
-the script stays small) and emits it as JSON for ``theme/javascripts/consent.js``.
+``templates/banner.html`` renders the banner's dialog from this configuration (so the texts are in
+the markup and the script stays small). The policy site's pages carry both, the configuration as
+JSON for ``theme/javascripts/consent.js``; the build also writes them into
+``embed/v1/config.<lang>.json``, which the same script fetches on the company's other sites.
 
 Pure: no MkDocs import.
 """

@@ -99,6 +99,26 @@ class GeneratedPage:
     all of it to the same result. Diff pages carry it; they are most of a site's Markdown."""
 
 
+BANNER_TEMPLATE = "banner.html"
+"""The banner's dialog (``templates/banner.html``): the one markup of it, on every site."""
+
+
+@dataclass(frozen=True)
+class Banner:
+    """The cookie banner of one language: what its script reads and the dialog it shows."""
+
+    config: dict[str, Any]
+    """What ``theme/javascripts/consent.js`` reads (``banner.banner_config``)."""
+    html: str
+    """The dialog, rendered from the configuration."""
+
+    def embed_config(self) -> bytes:
+        """The file another site's page fetches: the configuration with the dialog in it, so
+        that one request gives the script everything."""
+        return json.dumps({**self.config, "html": self.html}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+
+
 @dataclass(frozen=True)
 class GeneratedFile:
     """A non-page file of the site (manifest, feeds)."""
@@ -154,9 +174,14 @@ class SiteContent:
             files.append(GeneratedFile(DRAFT_NOTICE_FILE, manifest.to_json(notices)))
         return files
 
-    def banner_config(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> dict[str, Any] | None:
-        return banner.banner_config(self.history, lang, self._gettext[lang], version_url,
-                                    self.text_sha256, reprompt_days)
+    def banner(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> Banner | None:
+        """The cookie banner in ``lang``, or ``None`` when nothing needs consent."""
+        config = banner.banner_config(self.history, lang, self._gettext[lang], version_url,
+                                      self.text_sha256, reprompt_days)
+        if config is None:
+            return None
+        html = self._envs[lang].get_template(BANNER_TEMPLATE).render(config=config).strip()
+        return Banner(config, html)
 
     def text_sha256(self, version: PolicyVersion, lang: str) -> str:
         """The hash versions.json gives the text ``version``'s page shows in ``lang``."""

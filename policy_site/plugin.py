@@ -20,11 +20,12 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
+from policy_core.urls import EMBED_SCRIPT, EMBED_STYLESHEET, embed_config_url
 from policy_site.as_of import AsOfError, resolve_as_of
 from policy_site.checks import unfinished_summaries, unpublishable_facts
 from policy_site.config import PolicySiteConfig
 from policy_site.diff import DiffCache
-from policy_site.pages import SiteContent, counterpart, language_of, prefix
+from policy_site.pages import Banner, SiteContent, counterpart, language_of, prefix
 from policy_site.publish import PublishModeError, resolve_publish
 from policy_site.sources import SourceError, load_sources
 
@@ -40,6 +41,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         self.navigations: dict[str, Navigation] = {}
         self.files = Files([])
         self.prerendered: dict[str, str] = {}
+        self.banners: dict[str, Banner | None] = {}
         self.diffs = DiffCache()
         """Kept with the plugin, which MkDocs keeps across the rebuilds of ``mkdocs serve``
         (it has ``on_startup``), so a reload compares only the texts that changed."""
@@ -81,6 +83,11 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                             if page.html is not None}
         for generated in self.content.files():
             files.append(_static_file(config, generated.path, generated.content))
+        self.banners = {lang: self.content.banner(lang, self.config.reprompt_days) for lang in LANGUAGES}
+        for lang, banner in self.banners.items():
+            if banner is not None:
+                files.append(_static_file(config, embed_config_url(lang), banner.embed_config()))
+        _place_banner_assets(files)
         log.debug(f"diffs: {self.diffs.computed} compared, {self.diffs.reused} reused")
         return files
 
@@ -128,7 +135,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         lang = language_of(page.file.src_uri)
         context["nav"] = self.navigations[lang]
         context["ps_lang"] = lang
-        context["ps_consent_config"] = self.content.banner_config(lang, self.config.reprompt_days)
+        _banner_context(context, self.banners[lang])
         context["ps_draft"] = self.content.draft_notice(lang)
         config.theme["language"] = lang
         config["site_name"] = self.content.site_name(lang)
@@ -150,8 +157,7 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
         assert self.content is not None
         if template_name == "404.html":
             context["ps_lang"] = LANGUAGES[0]
-            context["ps_consent_config"] = self.content.banner_config(LANGUAGES[0],
-                                                                      self.config.reprompt_days)
+            _banner_context(context, self.banners[LANGUAGES[0]])
             context["ps_draft"] = self.content.draft_notice(LANGUAGES[0])
         if template_name == "sitemap.xml":
             context["ps_sitemap"] = [
@@ -209,6 +215,27 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
 
 _PRERENDERED = "<!-- policy-site: HTML placed after Markdown -->"
 """What a prerendered page gives Markdown: a comment, which Markdown returns as it is."""
+
+
+BANNER_ASSETS = {"javascripts/consent.min.js": EMBED_SCRIPT, "stylesheets/consent.min.css": EMBED_STYLESHEET}
+"""The banner's minified script and stylesheet in the theme, and where the site publishes them:
+under the embed prefix, which every page of the company's sites loads them from, this site's
+own pages included, so that there is one copy of the banner."""
+
+
+def _place_banner_assets(files: Files) -> None:
+    for source, destination in BANNER_ASSETS.items():
+        file = files.get_file_from_path(source)
+        if file is None:
+            raise PluginError(f"the theme has no {source}: run `npm run build:assets` in the project")
+        file.dest_uri = destination
+
+
+def _banner_context(context: dict[str, Any], banner: Banner | None) -> None:
+    """What the theme needs to show the banner: its configuration and its dialog."""
+    context["ps_consent_config"] = banner.config if banner else None
+    context["ps_consent_html"] = banner.html if banner else None
+    context["ps_consent_files"] = {"script": EMBED_SCRIPT, "stylesheet": EMBED_STYLESHEET}
 
 
 def _static_file(config: MkDocsConfig, path: str, content: bytes) -> File:

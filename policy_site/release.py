@@ -32,7 +32,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policy_core.errors import CoreError
 from policy_core.manifest import ManifestError, parse
+from policy_core.publish_report import PublishReport, ReportError, Result, read_report, write_report
 from policy_site.as_of import AS_OF_ENV
 from policy_site.errors import PolicySiteError
 from policy_site.project import Project
@@ -79,13 +81,39 @@ def source_date_epoch(as_of: dt.date) -> int:
 def publish(project: Project, link: Path, *, keep: int = 3,
             clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> Outcome:
     """Build the site as of ``project.as_of`` and make it what ``link`` serves, keeping ``keep``
-    builds. Raises :class:`PublishRefused` (old site untouched) or :class:`PublishTargetError`."""
+    builds. Raises :class:`PublishRefused` (old site untouched) or :class:`PublishTargetError`.
+
+    Whether it published, found the site current or refused is written beside the link
+    (:mod:`policy_core.publish_report`) for the consent service to report; a misused command,
+    which never reached the link, writes nothing."""
     if keep < MIN_KEEP:
         raise PublishTargetError(f"keep at least {MIN_KEEP} builds (the one served and the one "
                                  f"before it, for rollback), not {keep}")
     releases = Releases(link)
     releases.check_target()
     as_of = project.as_of
+    try:
+        outcome = _publish(project, releases, as_of, keep=keep, clock=clock)
+    except (PolicySiteError, CoreError) as refused:
+        _report(link, clock(), "refused", None, None, str(refused))
+        raise
+    _report(link, clock(), "published" if outcome.changed else "unchanged", outcome.as_of,
+            outcome.current, "")
+    return outcome
+
+
+def _report(link: Path, finished: dt.datetime, result: Result, as_of: dt.date | None,
+            current: str | None, message: str) -> None:
+    try:
+        earlier = read_report(link)
+    except ReportError:
+        earlier = None
+    last_success = finished if result != "refused" else earlier.last_success if earlier else None
+    write_report(link, PublishReport(finished, result, as_of, current, last_success, message))
+
+
+def _publish(project: Project, releases: Releases, as_of: dt.date, *, keep: int,
+             clock: Callable[[], dt.datetime]) -> Outcome:
     found = review(project, project.load())
     if found.blocking:
         raise PublishRefused("\n".join([*map(str, found.blocking),

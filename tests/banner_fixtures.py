@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from site_testing import REPO
+from site_testing import AXE_VIOLATIONS, REPO
 
 OPTIONAL = ("statistics", "media")
 """The optional categories of the inventory in effect on the tests' date, AS_OF (version 2026-11-01)."""
@@ -145,8 +145,14 @@ def web_storage(page: Any) -> list[str]:
 
 
 def unconfirmed(page: Any) -> list[list[Any]]:
-    """The choices ``ps_consent`` holds for the service, ``[key, request body]`` each."""
-    return (stored_choice(page) or {}).get("q", [])
+    """The choices ``ps_consent`` holds for the service, ``[key, request body]`` each (the
+    cookie also names the origin each was made on: see ``unconfirmed_origins``)."""
+    return [entry[:2] for entry in (stored_choice(page) or {}).get("q", [])]
+
+
+def unconfirmed_origins(page: Any) -> list[str]:
+    """The origin of the page each unconfirmed choice was made on, oldest first."""
+    return [entry[2] for entry in (stored_choice(page) or {}).get("q", [])]
 
 
 def stored_choice(page: Any) -> dict[str, Any] | None:
@@ -185,6 +191,37 @@ def first_layer(page: Any, action: str) -> Any:
 def settings_layer(page: Any, action: str) -> Any:
     """A button of the settings layer: save, accept, reject or close."""
     return page.locator(f'#ps-consent-settings [data-ps="{action}"]')
+
+
+BUTTON_STYLE = ("backgroundColor", "color", "fontSize", "fontWeight", "fontFamily", "borderTopWidth",
+                "borderTopColor", "borderRadius", "paddingTop", "textDecorationLine", "opacity")
+
+
+def first_layer_buttons(page: Any) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """The box and computed style (``BUTTON_STYLE``) of Accept all, Reject all and Settings, once
+    the banner has slid in: what equal prominence is measured by."""
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
+    buttons = [first_layer(page, action) for action in ("accept", "reject", "settings")]
+    styles = [button.evaluate(f"b => {{ const s = getComputedStyle(b); "
+                              f"return {list(BUTTON_STYLE)}.map(p => s[p]); }}") for button in buttons]
+    return [button.bounding_box() for button in buttons], styles
+
+
+SETTLED = """async () => {
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations().map(a => a.finished));
+}"""
+
+
+def axe_violations(page: Any, axe_source: str) -> list[dict]:
+    """What axe-core finds on the page as it is now."""
+    # Once the banner closes, the pointer that clicked its button rests on whatever was behind
+    # it; scan the page as it looks without a pointer over it, after transitions have ended.
+    page.mouse.move(0, 0)
+    page.evaluate(SETTLED)
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(axe_source)  # evaluated, not a <script>: the site's CSP stays as served
+    return page.evaluate(AXE_VIOLATIONS)
 
 
 NOTHING_UNCONFIRMED = """() => {

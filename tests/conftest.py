@@ -6,16 +6,22 @@ subprocess, the way editors and CI do, into temporary folders.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from site_testing import AS_OF, CHROMIUM, CHROMIUM_ARGS, IN_EFFECT_2027, REPO, copy_project, mkdocs_build
+from site_testing import (
+    AS_OF,
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IN_EFFECT_2027,
+    REPO,
+    copy_project,
+    mkdocs_build,
+    static_server,
+)
 
 from policy_site.cli import main
 
@@ -54,30 +60,19 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, for ``page.evaluate`` (never a ``<script>``, which a page's CSP blocks)."""
+    assert AXE.is_file(), "axe-core is installed by `make test` (npm ci)"
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
 def built_site_2027(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The product's own sources, built once for the session as of ``IN_EFFECT_2027``."""
     base = tmp_path_factory.mktemp("built-2027")
     result = mkdocs_build(REPO, base / "site", as_of=IN_EFFECT_2027)
     assert result.returncode == 0, result.output
     return result.site
-
-
-@contextlib.contextmanager
-def static_server(folder: Path) -> Iterator[str]:
-    """``folder`` over real HTTP on loopback (a plain static server); yields its URL."""
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

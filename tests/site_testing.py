@@ -6,13 +6,18 @@ folder uses.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from policy_site import lock
@@ -120,3 +125,27 @@ def html_problems(files: list[Path] | None = None, *, root: Path | None = None,
         command += ["--ignore-re", *ignore_re]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     return "" if result.returncode == 0 else (result.stdout + result.stderr or f"exit {result.returncode}")
+
+
+@contextlib.contextmanager
+def static_server(folder: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """``folder`` over real HTTP on loopback (a plain static server), sending ``headers`` with
+    every answer; yields its URL."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def end_headers(self) -> None:
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            super().end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_testing import AXE, AXE_VIOLATIONS, PAGE_TYPES
+from site_testing import AXE_VIOLATIONS, PAGE_TYPES
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    assert AXE.is_file(), "axe-core is installed by `make test` (npm ci)"
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("prefix", ["", "en/"], ids=["sv", "en"])

@@ -21,6 +21,7 @@ from banner_fixtures import (
     cookie_names,
     demo_runs,
     first_layer,
+    first_layer_buttons,
     key_of,
     my_records,
     published,
@@ -171,21 +172,13 @@ def test_a_choice_holds_on_every_page_and_is_sent_once(page, server: ConsentServ
 
 # Equal prominence, nothing preselected ----------------------------------------------------------
 
-STYLE = ("backgroundColor", "color", "fontSize", "fontWeight", "fontFamily", "borderTopWidth",
-         "borderTopColor", "borderRadius", "paddingTop", "textDecorationLine", "opacity")
-
-
 @pytest.mark.parametrize("viewport", [(1280, 800), (360, 740)], ids=["desktop", "phone"])
 def test_the_three_first_layer_buttons_are_equally_prominent(
     page, server: ConsentServer, viewport: tuple[int, int]
 ) -> None:
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.goto(server.url)
-    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")  # slid in
-    buttons = [first_layer(page, action) for action in ("accept", "reject", "settings")]
-    boxes = [button.bounding_box() for button in buttons]
-    styles = [button.evaluate(f"b => {{ const s = getComputedStyle(b); "
-                              f"return {list(STYLE)}.map(p => s[p]); }}") for button in buttons]
+    boxes, styles = first_layer_buttons(page)
     assert all(box["width"] == pytest.approx(boxes[0]["width"], abs=0.5) for box in boxes)
     assert all(box["height"] == pytest.approx(boxes[0]["height"], abs=0.5) for box in boxes)
     assert styles[1] == styles[0] and styles[2] == styles[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from site_testing import REPO
@@ -19,14 +19,15 @@ PLACEHOLDERS = ("%(version)s", "%(id)s", "%(num)d", "%(date)s", "%(old)s", "%(ne
 
 
 def extracted_ids(package: str) -> set[str]:
-    """What ``make catalogs`` extracts: the one babel.cfg, applied inside the package folder."""
+    """What ``make catalogs`` extracts: the one babel.cfg, applied inside the package folder, with
+    pybabel's keywords (``_``, ``gettext``, ``ngettext``, ``N_`` for a string marked where it is
+    defined and translated where it is shown …)."""
     with open(REPO / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     return {
         message if isinstance(message, str) else message[0]
         for _, _, message, _, _ in extract_from_dir(str(REPO / package), method_map, options_map,
-                                                      keywords={"_": None, "gettext": None,
-                                                                "ngettext": (1, 2)})
+                                                      keywords=DEFAULT_KEYWORDS)
     }
 
 

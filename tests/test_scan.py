@@ -311,7 +311,7 @@ def other_site(built_site: Path, tmp_path: Path) -> Iterator[str]:
     """The demo page and its assets but no versions.json: a site that embeds the banner and
     publishes no policy of its own."""
     root = tmp_path / "www"
-    for part in ("demo", "assets", "javascripts", "stylesheets"):
+    for part in ("demo", "assets", "embed", "javascripts", "stylesheets"):
         shutil.copytree(built_site / part, root / part)
     server = StaticSite(root)
     yield f"http://www.example.test:{server.port}/"

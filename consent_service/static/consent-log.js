@@ -22,9 +22,14 @@
       if (response.status !== 201) {
         throw new Error(String(response.status));
       }
-      // The banner keeps the visitor's choice in ps_consent; forget it so that no optional
-      // cookie is used until the visitor chooses again.
-      document.cookie = "ps_consent=; Max-Age=0; Path=/; SameSite=Lax";
+      // The banner keeps the visitor's choice in ps_consent, for this host or, when a site
+      // embeds it with data-cookie-domain, for a parent domain; forget it wherever it is, so
+      // that no optional cookie is used on any of the sites until the visitor chooses again.
+      var labels = window.location.hostname.split(".");
+      for (var i = 0; i < Math.max(labels.length - 1, 1); i++) {
+        document.cookie = "ps_consent=; Max-Age=0; Path=/; SameSite=Lax" +
+          (i ? "; Domain=" + labels.slice(i).join(".") : "");
+      }
       window.location.assign(form.getAttribute("action") + "?withdrawn=1");
     }).catch(function () {
       button.disabled = false;

@@ -123,6 +123,8 @@ class Gunicorn:
                 "--graceful-timeout",
                 "2",
                 "--no-control-socket",
+                "--config",
+                "python:consent_service.gunicorn_config",
                 "consent_service.app:create_app()",
             ],
             cwd=REPO_ROOT,

@@ -4,6 +4,7 @@ is documented, with its body and headers; and every documented status is one it 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from consent_testing import ADMIN_TOKEN as ADMIN
+from consent_testing import as_choice
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -20,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 from consent_service.records import metadata
 from consent_service.schema import openapi_document
 from consent_service.services import services
+from consent_service.storage import Storage
 
 API = "/api/v1"
 ALLOWED = "https://www.example.se"
@@ -183,6 +186,13 @@ class Service:
         self.used_key = '"0123456789abcdef0123456789abcdef"'
         recorded = self.clients["normal"].post(poster.url, json=other, headers={KEY: self.used_key})
         assert recorded.status_code == 201
+        # A choice made three days ago that no purge has seen since: the purge is overdue.
+        earlier = Storage(self.app.config["CONSENT_DATABASE_URL"],
+                          clock=lambda: dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+        try:
+            earlier.append_consent(as_choice(poster.example()), visitor_id=None)
+        finally:
+            earlier.dispose()
 
     def send(
         self,
@@ -249,6 +259,7 @@ CIRCUMSTANCES: dict[str, Callable[[Service, Operation], Any]] = {
     "with a body that is no choice": lambda s, op: s.send(op, json={}),
     "with an unquoted idempotency key": lambda s, op: s.send(op, headers={KEY: "0123456789abcdef" * 2}),
     "with an idempotency key used for another choice": lambda s, op: s.send(op, headers={KEY: s.used_key}),
+    "asked strictly while the purge is overdue": lambda s, op: s.send(op, query="?strict=1"),
     "over the rate limit": lambda s, op: [s.send(op, client="rate limited") for _ in range(2)][-1],
     "while the audit endpoints are off": lambda s, op: s.send(op, client="audit off"),
     "while the site is not built": lambda s, op: s.send(op, client="site not built"),

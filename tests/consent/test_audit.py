@@ -72,6 +72,7 @@ def test_export_streams_every_record_as_ndjson_in_sequence_order(client, admin_h
         "policy",
         "inventory",
         "source",
+        "site",
     }
     assert lines[0]["type"] == "consent"
 

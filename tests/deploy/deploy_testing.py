@@ -236,6 +236,13 @@ class Production:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(("CONSENT_", "NOTIFY_SOCKET"))}
         return {**inherited, **self.environment}
 
+    def gunicorn_environment(self) -> dict[str, str]:
+        """policy-consent.service's Environment= settings, with the test's socket folder for
+        /run/policy-consent/."""
+        settings = unit_settings(UNITS / "policy-consent.service").get("Environment", [])
+        run = {"/run/policy-consent/": f"{self.socket.parent}/"}
+        return dict(render(setting, run).split("=", 1) for setting in settings)
+
     def gunicorn_command(self) -> list[str]:
         """policy-consent.service's ExecStart, with this checkout for /opt/policy-site and the
         test's socket for /run/policy-consent/gunicorn.sock."""
@@ -303,7 +310,8 @@ http {{
                               timeout=60)
         assert init.returncode == 0, init.stdout + init.stderr
         with log.open("ab") as output:
-            self.gunicorn = subprocess.Popen(self.gunicorn_command(), cwd=REPO, env=self._env(),
+            self.gunicorn = subprocess.Popen(self.gunicorn_command(), cwd=REPO,
+                                             env={**self._env(), **self.gunicorn_environment()},
                                              stdout=output, stderr=subprocess.STDOUT)
         wait_for_unix_http(self.socket, self.gunicorn, log)
         main = self.write_nginx_config()

@@ -16,7 +16,14 @@ import pytest
 from deploy_testing import Answer, Production, from_service, through_nginx
 from site_testing import PAGE_TYPES
 
-from consent_service.security import API_CSP, COMMON_HEADERS, INLINE_SNIPPET_CSP, PAGE_CSP, SITE_CSP
+from consent_service.security import (
+    API_CSP,
+    COMMON_HEADERS,
+    EMBED_HEADERS,
+    INLINE_SNIPPET_CSP,
+    PAGE_CSP,
+    SITE_CSP,
+)
 
 GZIP = {"Accept-Encoding": "gzip"}
 SITE_HEADERS = ("Content-Security-Policy", "Cache-Control", "Strict-Transport-Security", *COMMON_HEADERS)
@@ -65,6 +72,32 @@ def test_every_page_type_has_the_headers_the_service_sends_for_it(production: Pr
     assert nginx.body == file_of(production, "/404.html" if kind == "404 page" else path).read_bytes()
 
 
+EMBED = ("/embed/v1/consent.js", "/embed/v1/consent.css", "/embed/v1/config.sv.json",
+         "/embed/v1/config.en.json")
+
+
+@pytest.mark.parametrize("path", EMBED)
+def test_the_banner_files_for_other_sites_have_the_headers_the_service_sends_for_them(
+    production: Production, path: str
+) -> None:
+    origin = {"Origin": "https://www.example.se"}
+    nginx, service = through_nginx(production, path, headers=origin), from_service(production, path,
+                                                                                   headers=origin)
+    assert nginx.status == service.status == 200
+    for name in (*SITE_HEADERS, *EMBED_HEADERS, "Access-Control-Allow-Credentials"):
+        assert nginx.header(name) == service.header(name), name
+    assert {name: nginx.header(name) for name in EMBED_HEADERS} == EMBED_HEADERS
+    assert nginx.header("Cache-Control") == "no-cache"
+    assert nginx.body == file_of(production, path).read_bytes()
+
+
+def test_only_the_banner_files_are_for_other_sites(production: Production) -> None:
+    for path in ("/", "/versions.json", "/stylesheets/policy.min.css", "/no-such-page/"):
+        nginx = through_nginx(production, path, headers={"Origin": "https://www.example.se"})
+        assert nginx.header("Cross-Origin-Resource-Policy") == "same-origin", path
+        assert nginx.header("Access-Control-Allow-Origin") is None, path
+
+
 def test_pages_are_compressed_for_clients_that_accept_it(production: Production) -> None:
     answer = through_nginx(production, "/versions/2026-11-01/", headers=GZIP)
     assert (answer.status, answer.header("Content-Encoding")) == (200, "gzip")
@@ -84,7 +117,7 @@ def test_fingerprinted_assets_are_immutable_and_everything_else_revalidated_or_s
         f"/assets/stylesheets/{stylesheet.name}": "public, max-age=31536000, immutable",
         f"/assets/javascripts/{bundle.name}": "public, max-age=31536000, immutable",
         "/stylesheets/policy.min.css": "no-cache",
-        "/javascripts/consent.min.js": "no-cache",
+        "/embed/v1/consent.js": "no-cache",
         "/versions.json": "no-cache",
         "/sitemap.xml": "no-cache",
         "/assets/images/favicon.png": "public, max-age=3600",
@@ -186,6 +219,21 @@ def test_the_consent_log_pages_and_their_files_come_from_the_service(production:
     script = through_nginx(production, "/_consent/consent-log.js")
     assert script.status == 200
     assert script.body == from_service(production, "/_consent/consent-log.js").body
+
+
+def test_metrics_come_from_the_service_with_every_workers_counts(production: Production) -> None:
+    """The unit's gunicorn gives its workers one directory for their counts (its Environment=)."""
+    for _ in range(6):
+        assert through_nginx(production, "/api/v1/health").status == 200
+    answer = through_nginx(production, "/metrics")
+    assert answer.status == 200
+    assert answer.header("Content-Type").startswith("text/plain; version=")
+    assert answer.header("Cache-Control") == "no-store"
+    counted = re.search(r'^consent_http_requests_total\{endpoint="/api/v1/health",method="GET",'
+                        r'status="200"\} ([\d.]+)$', answer.body.decode(), re.MULTILINE)
+    assert counted and float(counted.group(1)) >= 6
+    assert list((production.socket.parent / "metrics").glob("counter_*.db"))
+    assert re.search(r'^consent_check_ok\{check="purge"\} 1\.0$', answer.body.decode(), re.MULTILINE)
 
 
 # Logs --------------------------------------------------------------------------------------------

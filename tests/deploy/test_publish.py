@@ -29,6 +29,7 @@ from deploy_testing import (
 )
 from site_testing import AS_OF, copy_project, tree_digest
 
+from policy_core.publish_report import read_report
 from policy_site.release import Releases, source_date_epoch
 
 NEXT = "2027-01-01"
@@ -67,8 +68,29 @@ def test_publish_builds_beside_the_link_and_points_the_link_at_the_build(publish
     target = os.readlink(link)
     assert RELEASE.fullmatch(target), target
     assert (link.parent / target).is_dir()
-    assert set(layout(link.parent)) == {"site", target, ".site.publish-lock"}
+    assert set(layout(link.parent)) == {"site", target, ".site.publish-lock", ".site.publish.json"}
     assert (served(link)["as_of"], served(link)["current"]) == (AS_OF, "2026-11-01")
+    report = read_report(link)
+    assert (report.result, report.as_of.isoformat(), report.current) == ("published", AS_OF, "2026-11-01")
+    assert report.last_success == report.finished_at
+
+
+def test_each_publish_leaves_its_result_beside_the_link_for_the_service(copy) -> None:
+    project, link = copy
+    assert publish(project, link, AS_OF).returncode == 0
+    unchanged = read_report(link)
+    assert (unchanged.result, unchanged.last_success) == ("unchanged", unchanged.finished_at)
+    assert abs(unchanged.finished_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+    path = project / "policy_src/versions/2027-01-01/en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("published:", "publisched:", 1),
+                    encoding="utf-8")
+    assert publish(project, link, AS_OF).returncode == 1
+    refused = read_report(link)
+    assert (refused.result, refused.as_of, refused.current) == ("refused", None, None)
+    assert "unknown front matter key 'publisched'" in refused.message
+    assert refused.finished_at >= unchanged.finished_at
+    assert refused.last_success == unchanged.finished_at, "the last success is remembered"
 
 
 def test_the_build_is_dated_midnight_of_the_day_it_is_published_for(published) -> None:
@@ -137,7 +159,8 @@ def test_placeholders_are_refused_before_anything_is_built(tmp_path: Path) -> No
                      result.stderr)
     assert "nothing was published" in result.stderr
     assert not link.exists() and not link.is_symlink()
-    assert [path.name for path in tmp_path.iterdir()] == ["project"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".site.publish.json", "project"]
+    assert (read_report(link).result, read_report(link).last_success) == ("refused", None)
 
 
 def test_a_site_dir_that_is_a_real_folder_is_misuse_and_is_left_alone(tmp_path: Path) -> None:
@@ -151,6 +174,7 @@ def test_a_site_dir_that_is_a_real_folder_is_misuse_and_is_left_alone(tmp_path: 
     assert result.returncode == 2
     assert f"{folder} is a folder, not a link made by publish" in result.stderr
     assert (folder / "index.html").read_text(encoding="utf-8") == "served by hand"
+    assert read_report(folder) is None, "a misused command reports nothing"
 
 
 def test_the_new_version_becomes_current_in_a_running_service_without_a_restart(

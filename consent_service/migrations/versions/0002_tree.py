@@ -1,5 +1,5 @@
-"""The Merkle tree: records become leaves, integrated by the sequencer; tiles, checkpoints and
-the sequencer's lease.
+"""The Merkle tree: records become leaves, integrated by the sequencer; tiles, checkpoints,
+the sequencer's lease, and a note of each purge run.
 
 The chain's records are kept word for word (their ``sequence`` and ``prev_hash`` are part of
 what they hash) and queued in chain order, so the first batch the sequencer integrates makes
@@ -25,6 +25,8 @@ EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 CONTENT = ("id", "type", "visitor_id", "recorded_at", "action", "categories", "policy_version",
            "policy_language", "policy_sha256", "policy_text_sha256", "inventory_sha256", "source",
            "purged", "idempotency_key_sha256", "sequence", "prev_hash", "hash")
+LATER = ("site",)
+"""Columns a chain database has only if the service that made it was recent enough."""
 
 
 def upgrade() -> None:
@@ -48,10 +50,12 @@ def upgrade() -> None:
         sa.Column("source", sa.String(16)),
         sa.Column("purged", sa.Text),
         sa.Column("idempotency_key_sha256", sa.String(64)),
+        sa.Column("site", sa.Text),
         sa.Column("sequence", COUNT),
         sa.Column("prev_hash", sa.String(64)),
     )
-    columns = ", ".join(CONTENT)
+    present = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("consent_records")}
+    columns = ", ".join(CONTENT + tuple(name for name in LATER if name in present))
     op.execute(f"INSERT INTO consent_records_tree (row_id, {columns}) "
                f"SELECT sequence, {columns} FROM consent_records ORDER BY sequence")
     op.drop_table("consent_records")
@@ -91,6 +95,15 @@ def upgrade() -> None:
     )
     op.execute(sa.text("INSERT INTO log_state (id, tree_size, root_hash) VALUES (1, 0, :root)")
                .bindparams(root=EMPTY_ROOT))
+    if "purge_runs" not in sa.inspect(op.get_bind()).get_table_names():
+        op.create_table(
+            "purge_runs",
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("ran_at", sa.String(27), nullable=False),
+            sa.Column("cutoff", sa.String(27), nullable=False),
+            sa.Column("deleted", sa.Integer, nullable=False),
+            sa.Column("visitors_deleted", sa.Integer, nullable=False),
+        )
 
 
 def downgrade() -> None:
