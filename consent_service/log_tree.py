@@ -14,8 +14,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 
-from policy_core.merkle import Frontier, consistency_proof, inclusion_proof, range_nodes
-from policy_core.tiles import Tile, TileKey, consistency_tiles, inclusion_tiles, tile_of, tile_source
+from policy_core.merkle import HASH_SIZE, Frontier, consistency_proof, inclusion_proof, range_nodes
+from policy_core.tiles import (
+    TILE_WIDTH,
+    Tile,
+    TileKey,
+    consistency_tiles,
+    inclusion_tiles,
+    tile_of,
+    tile_source,
+)
 
 from .errors import ConsentServiceError
 from .records import log_checkpoints, log_tiles
@@ -62,6 +70,25 @@ def write_tiles(conn: Connection, tiles: Mapping[TileKey, bytes], changed: Itera
                                          for r in inserts])
     if updates:
         conn.execute(_UPDATE_TILE, updates)
+
+
+class LeafReader:
+    """The stored leaf hashes in index order, one level-0 tile read at a time: what ``verify``
+    compares each record with as it walks the tree."""
+
+    def __init__(self, conn: Connection, size: int) -> None:
+        self._conn = conn
+        self._size = size
+        self._tile: tuple[int, bytes] | None = None
+
+    def __call__(self, index: int) -> bytes | None:
+        if not 0 <= index < self._size:
+            return None
+        tile_index, offset = divmod(index, TILE_WIDTH)
+        if self._tile is None or self._tile[0] != tile_index:
+            self._tile = (tile_index, read_tiles(self._conn, [(0, tile_index)]).get((0, tile_index), b""))
+        data = self._tile[1][offset * HASH_SIZE:(offset + 1) * HASH_SIZE]
+        return data or None
 
 
 def frontier(conn: Connection, size: int) -> Frontier:

@@ -400,7 +400,8 @@ class Storage:
                                 .order_by(consent_records.c.leaf_index))
             try:
                 report = check_tree((row_to_record(row._mapping) for row in rows),
-                                    tree_size=state.tree_size, root_hash=state.root_hash)
+                                    tree_size=state.tree_size, root_hash=state.root_hash,
+                                    stored_leaf=log_tree.LeafReader(conn, state.tree_size))
             finally:
                 rows.close()
             if report.ok:

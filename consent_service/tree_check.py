@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,9 +30,14 @@ class TreeReport:
                 "broken_at": self.broken_at, "reason": self.reason}
 
 
-def check_tree(records: Iterable[Mapping[str, Any]], *, tree_size: int, root_hash: str) -> TreeReport:
+def check_tree(records: Iterable[Mapping[str, Any]], *, tree_size: int, root_hash: str,
+               stored_leaf: Callable[[int], bytes | None] = lambda index: None) -> TreeReport:
     """Whether ``records`` (in leaf order) hash as stored and make the tree of ``tree_size``
-    leaves with ``root_hash``; stops at the first problem, naming its leaf index."""
+    leaves with ``root_hash``; stops at the first problem, naming its leaf index.
+
+    ``stored_leaf(index)`` is the leaf hash the stored tree holds at ``index``, when known: a
+    record moved to another place, or whose hash was rewritten, is then named where it
+    differs, not only by the root that no longer matches."""
     frontier = Frontier()
     count = 0
     for record in records:
@@ -43,7 +48,11 @@ def check_tree(records: Iterable[Mapping[str, Any]], *, tree_size: int, root_has
                                                 f"has leaf index {index}")
         if not record.get("purged") and record_hash(record) != record.get("hash"):
             return report.broken(index, "the record's content does not hash to its stored hash")
-        frontier.extend((leaf_hash(bytes.fromhex(record["hash"])),), record=False)
+        leaf = leaf_hash(bytes.fromhex(record["hash"]))
+        stored = stored_leaf(index)
+        if stored is not None and stored != leaf:
+            return report.broken(index, "the record is not the one the tree holds at its leaf index")
+        frontier.extend((leaf,), record=False)
         count += 1
     report = TreeReport(ok=True, records=count, tree_size=tree_size, root_hash=root_hash)
     if frontier.size != tree_size:
