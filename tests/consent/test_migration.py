@@ -79,8 +79,9 @@ def write_chain(url: str, records: list[dict], *, schema: str) -> None:
                            policy_sha256=record["policy"]["sha256"], inventory_sha256=record["inventory"],
                            source=record["source"])
             conn.execute(text(
-                "INSERT INTO consent_records (sequence, id, type, visitor_id, recorded_at, action, categories, "
-                "policy_version, policy_language, policy_sha256, inventory_sha256, source, purged, "
+                "INSERT INTO consent_records (sequence, id, type, visitor_id, recorded_at, action, "
+                "categories, policy_version, policy_language, policy_sha256, inventory_sha256, source, "
+                "purged, "
                 "prev_hash, hash) VALUES (:sequence, :id, :type, :visitor_id, :recorded_at, :action, "
                 ":categories, :policy_version, :policy_language, :policy_sha256, :inventory_sha256, "
                 ":source, :purged, :prev_hash, :hash)"), row)
