@@ -14,8 +14,8 @@ not inflate):
 * proofs:   inclusion proofs of 1,000 random leaves, and consistency proofs from 1,000 random
             sizes, in the 1,000,000-leaf tree, read from those tiles held in memory.
 
-Recomputing each record's own hash from its canonical JSON is the chain's work, measured by
-``bench/consent_lookup.py``; it is not repeated here.
+Verifying a whole export (parsing each record, recomputing its hash from its canonical JSON,
+the checks, the tree and checkpoints) is measured by ``bench/export_verify.py``.
 
 Usage: ``.venv/bin/python bench/merkle_verify.py [--leaves 1000000] [--repeat 3]``
 """

@@ -5,14 +5,11 @@ offline auditor and the README's checker all follow the same rule, so that an au
 recompute every hash from an export with nothing but a SHA-256 implementation and a JSON
 serializer.
 
-The rule, for a record as exported (one NDJSON line):
-
-* drop the ``hash`` key;
-* serialize the rest as canonical JSON (:func:`policy_core.hashing.canonical_json`);
-* ``hash`` is the lowercase hex SHA-256 of those bytes.
-
-Because ``prev_hash`` (the previous record's ``hash``) and ``sequence`` are part of the hashed
-object, editing, deleting or reordering any record breaks the chain at that record.
+Each record's ``hash`` follows the log's one rule, :func:`policy_core.log_record.record_hash`
+(canonical JSON without ``hash`` and ``leaf_index``, SHA-256); a chain record has no
+``leaf_index``, so its hash is the one the chain always had. Because ``prev_hash`` (the
+previous record's ``hash``) and ``sequence`` are part of the hashed object, editing, deleting
+or reordering any record breaks the chain at that record.
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policy_core.errors import CoreError
-from policy_core.hashing import canonical_json, sha256_hex
+from policy_core.log_record import record_hash
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the very first record of a chain."""
@@ -77,13 +74,6 @@ class ChainSummary:
     records: int
     head: str
     last_sequence: int
-
-
-def record_hash(record: Mapping[str, Any]) -> str:
-    """The hash of ``record``: SHA-256 of its canonical JSON without the keys ``hash`` and
-    ``leaf_index`` (a record's place in the tree is given after it was hashed)."""
-    return sha256_hex(canonical_json({key: value for key, value in record.items()
-                                      if key not in ("hash", "leaf_index")}))
 
 
 def sequence_of(record: Mapping[str, Any]) -> int | None:

@@ -11,6 +11,11 @@ import hashlib
 import json
 from typing import Any
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False)
+"""One encoder for every call: it holds only its settings, and building one per record costs
+a tenth of verifying a record."""
+
 
 def sha256_hex(data: bytes) -> str:
     """Lowercase hex SHA-256."""
@@ -23,6 +28,4 @@ def canonical_json(value: Any) -> bytes:
     Only JSON-native values are allowed; ``NaN`` and infinities are refused because JSON has no
     spelling for them, so two implementations could not agree on their bytes.
     """
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")

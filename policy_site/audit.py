@@ -1,13 +1,16 @@
-"""Offline audit of a consent export against a built site: chain, policy versions, summary.
+"""Offline audit of a consent export against a built site: the log's tree, policy versions, summary.
 
-An auditor holds two things: an NDJSON export from the consent service and a copy of the
-published site (its ``versions.json``). This module checks, without any network or database,
-that the records form one unbroken hash chain and that every choice points at a policy text and
-cookie inventory the site actually published. Unlike the service's own ``verify``, which stops at
-the first break, it reports every problem it can find, each with its sequence number.
+An auditor holds an NDJSON export from the consent service, a copy of the published site (its
+``versions.json`` and shown texts) and, ideally, checkpoints of the log saved earlier with the
+log's vkey. This module checks, without any network or database, that the export is the log's
+Merkle tree (:mod:`policy_core.log_audit`, the verifier the service runs too), that it holds every
+checkpoint given, and that every choice points at a policy text and cookie inventory the site
+actually published and was made once that text was in effect. It reports every problem it can
+find, each with its leaf index and line, and reads the export in chunks, so memory does not grow
+with it.
 
-The chain is checked by :mod:`policy_core.chain`, the same verifier the service runs, and the
-manifest read by :func:`policy_core.manifest.parse`, so nothing here loads the service itself.
+Records are checked against the manifest by what a choice says about it (:func:`choice_facts`):
+thousands of choices made on the same text are checked once.
 """
 
 from __future__ import annotations
@@ -19,85 +22,60 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policy_core.chain import anchor_for, chain_problems, sequence_of
-from policy_core.hashing import sha256_hex
+from policy_core.hashing import canonical_json, sha256_hex
+from policy_core.log_audit import Chunk, LogProblem, LogReport, audit_export
 from policy_core.manifest import Manifest, ManifestError, PublishedVersion, parse
+from policy_core.note import Verifier
 from policy_site.errors import PolicySiteError
 
+Facts = tuple[Any, ...]
+"""(action, policy version, language, source sha256, text_sha256, inventory, day recorded)."""
 
-class ExportError(PolicySiteError):
-    """The export cannot be read at all; the message names file and line."""
+
+class SiteCopyError(PolicySiteError):
+    """The site copy cannot be read at all; the message names the file."""
 
 
 @dataclass(frozen=True)
-class AuditProblem:
-    sequence: int | None
-    message: str
-    line: int | None = None
-    """Line of the record in the NDJSON export, when the problem belongs to one record."""
+class Placed:
+    """A record and where it stands: its leaf index (``None`` when not yet in the tree)."""
 
-    def __str__(self) -> str:
-        where = f"sequence {self.sequence}" if self.sequence is not None else "export"
-        return f"{where}: {self.message}"
+    leaf_index: int | None
+    record: Mapping[str, Any]
 
 
 @dataclass
 class AuditReport:
-    records: int = 0
+    log: LogReport | None = None
+    """What the export says about the tree: size, root, checkpoints held, its own problems."""
     by_action: Counter[str] = field(default_factory=Counter)
     by_version: Counter[str] = field(default_factory=Counter)
     by_shown_text: Counter[str] = field(default_factory=Counter)
     """How many choices were made on each shown text (by its site path)."""
-    first: Mapping[str, Any] | None = None
-    last: Mapping[str, Any] | None = None
-    problems: list[AuditProblem] = field(default_factory=list)
+    first: Placed | None = None
+    last: Placed | None = None
+    problems: list[LogProblem] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return self.log.records if self.log else 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-@dataclass(frozen=True)
-class Export:
-    records: list[dict[str, Any]]
-    lines: list[int]
-    """The line each record stands on, for messages that point at it."""
-
-
-def read_export(path: Path) -> Export:
-    """Records of an NDJSON export, in file order."""
-    records, lines = [], []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ExportError(f"{path}: not UTF-8 text at byte {error.start}: is this an NDJSON "
-                          "export?") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ExportError(f"{path}:{number}: not a JSON record ({error.msg}); audit reads "
-                              "the NDJSON export (the default format)") from None
-        if not isinstance(record, dict):
-            raise ExportError(f"{path}:{number}: expected a JSON object per line")
-        records.append(record)
-        lines.append(number)
-    return Export(records, lines)
-
-
 def read_manifest(site: Path) -> Manifest:
     """The site's ``versions.json``: the policy texts and inventories it published."""
     path = site / "versions.json"
     if not path.is_file():
-        raise ExportError(f"{path}: not found: --site must be a built site folder")
+        raise SiteCopyError(f"{path}: not found: --site must be a built site folder")
     try:
         return parse(json.loads(path.read_text(encoding="utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExportError(f"{path}: not a versions.json manifest ({error})") from None
+        raise SiteCopyError(f"{path}: not a versions.json manifest ({error})") from None
     except ManifestError as error:
-        raise ExportError(f"{path}: not a versions.json manifest: {error}") from None
+        raise SiteCopyError(f"{path}: not a versions.json manifest: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -106,7 +84,7 @@ class ShownTexts:
 
     by_hash: Mapping[str, str]
     """``text_sha256`` → the file's site path, for every file that hashes to what it should."""
-    problems: list[AuditProblem]
+    problems: list[LogProblem]
 
 
 def read_shown_texts(site: Path, manifest: Manifest) -> ShownTexts:
@@ -116,125 +94,127 @@ def read_shown_texts(site: Path, manifest: Manifest) -> ShownTexts:
         for lang, edition in version.editions.items():
             path = site / edition.text_url.lstrip("/")
             if not path.is_file():
-                problems.append(AuditProblem(None, f"{edition.text_url}: the shown text of {version.id} "
-                                             f"({lang}) is missing from the site copy"))
+                problems.append(LogProblem(f"{edition.text_url}: the shown text of {version.id} "
+                                           f"({lang}) is missing from the site copy"))
             elif sha256_hex(path.read_bytes()) != edition.text_sha256:
-                problems.append(AuditProblem(None, f"{edition.text_url}: does not hash to the "
-                                             f"text_sha256 versions.json gives for {version.id} ({lang})"))
+                problems.append(LogProblem(f"{edition.text_url}: does not hash to the "
+                                           f"text_sha256 versions.json gives for {version.id} ({lang})"))
             else:
                 found[edition.text_sha256] = edition.text_url
     return ShownTexts(found, problems)
 
 
-def audit(export: Export, manifest: Manifest, shown: ShownTexts, head: str | None = None) -> AuditReport:
-    """Every problem in an export, judged against a published manifest and its shown texts.
+def audit(export: Path, manifest: Manifest, shown: ShownTexts, *, verifier: Verifier | None = None,
+          checkpoints: Iterable[tuple[str, bytes]] = (), workers: int = 1) -> AuditReport:
+    """Every problem in an export, judged as a tree, against the checkpoints given, and against a
+    published manifest and its shown texts.
 
     Every choice must resolve, by its ``policy.text_sha256``, to a shown text the site copy holds:
-    the exact text the visitor read. Without ``head`` (the chain head the service reports from
-    ``verify``) records deleted from the end of an export cannot be told from a log that simply
-    ends there; with it they can.
+    the exact text the visitor read. Without ``checkpoints`` (saved earlier, verified with
+    ``verifier``) the export is only consistent with itself: a log rewritten as a whole, or cut
+    at its end, cannot be told from the real one; with them it can.
     """
-    records = export.records
-    report = AuditReport(records=len(records))
-    report.problems += shown.problems
-    if not records:
-        report.problems.append(AuditProblem(None, "the export holds no records"))
-        return report
-    report.problems += _order_problems(records, export.lines)
-    unique = {sequence_of(r): r for r in reversed(records) if sequence_of(r) is not None}
-    ordered = [unique[sequence] for sequence in sorted(unique)]  # type: ignore[arg-type]
-    report.problems += _chain_problems(ordered)
-    if head is not None and ordered[-1].get("hash") != head:
-        report.problems.append(AuditProblem(sequence_of(ordered[-1]), "the export ends here, but its "
-                                            "hash is not the chain head given: records after it are "
-                                            "missing, or the export is not the whole log"))
-    versions = {v.id: v for v in manifest.versions}
-    for record in ordered:
-        if record.get("type", "consent") != "consent":
-            continue
-        report.by_action[str(record.get("action"))] += 1
-        policy = record.get("policy") or {}
-        report.by_version[str(policy.get("version"))] += 1
-        report.problems += _policy_problems(record, versions)
-        text_url = shown.by_hash.get(str(policy.get("text_sha256")))
-        if text_url is None:
-            report.problems.append(AuditProblem(sequence_of(record), "policy text_sha256 "
-                                                f"{policy.get('text_sha256')!r} names no shown text "
-                                                "of the site copy"))
-        else:
-            report.by_shown_text[text_url] += 1
-    consents = [r for r in ordered if r.get("type", "consent") == "consent"]
-    report.first = consents[0] if consents else None
-    report.last = consents[-1] if consents else None
-    line_of = {}
-    for record, line in zip(records, export.lines, strict=True):
-        line_of.setdefault(sequence_of(record), line)
-    report.problems = sorted(
-        (AuditProblem(p.sequence, p.message, p.line or line_of.get(p.sequence))
-         for p in report.problems),
-        key=lambda p: (p.sequence is None, p.sequence or 0),
-    )
+    report = AuditReport(problems=list(shown.problems))
+    judge = _Judge(manifest, shown)
+
+    def take(chunk: Chunk) -> None:
+        for facts, placed in chunk.groups.items():
+            messages = judge.problems(facts)
+            report.by_action[str(facts[0])] += len(placed)
+            report.by_version[str(facts[1])] += len(placed)
+            text_url = shown.by_hash.get(facts[4])
+            if text_url is not None:
+                report.by_shown_text[text_url] += len(placed)
+            for position in placed if messages else ():
+                line, code = chunk.place(position)
+                report.problems.extend(LogProblem.at(message, line, code) for message in messages)
+        if chunk.first is not None and report.first is None:
+            report.first = _placed(chunk.first)
+        if chunk.last is not None:
+            report.last = _placed(chunk.last)
+
+    report.log = audit_export(export, verifier=verifier, checkpoints=checkpoints, key=choice_facts,
+                              on_chunk=take, workers=workers)
+    report.problems += report.log.problems
+    if not report.log.records:
+        report.problems.append(LogProblem("the export holds no records"))
+    report.problems.sort(key=lambda p: (p.line is None, p.line or 0))
     return report
 
 
-def _order_problems(records: Iterable[Mapping[str, Any]], lines: Iterable[int]) -> list[AuditProblem]:
-    problems, highest, seen = [], 0, set()
-    for record, line in zip(records, lines, strict=True):
-        sequence = sequence_of(record)
-        if sequence is None:
-            problems.append(AuditProblem(None, f"record {record.get('id')!r} has no sequence number",
-                                         line))
-            continue
-        if sequence in seen:
-            problems.append(AuditProblem(sequence, "appears twice in the export", line))
-        elif sequence < highest:
-            problems.append(AuditProblem(sequence, f"out of order: listed after sequence {highest} "
-                                         "(records were reordered)", line))
-        seen.add(sequence)
-        highest = max(highest, sequence)
-    return problems
+def choice_facts(record: Mapping[str, Any]) -> Facts | None:
+    """What a choice says about the published site, or ``None`` for a record that is no choice
+    (a chain purge checkpoint, a purged record). Module-level, so worker processes can run it."""
+    if record.get("purged") is True or record.get("type", "consent") != "consent":
+        return None
+    policy = record.get("policy")
+    if not isinstance(policy, Mapping):
+        policy = {}
+    facts = (record.get("action"), policy.get("version"), policy.get("language"),
+             policy.get("sha256"), policy.get("text_sha256"), record.get("inventory"),
+             str(record.get("recorded_at", ""))[:10])
+    try:
+        hash(facts)
+    except TypeError:
+        return tuple(_scalar(value) for value in facts)
+    return facts
 
 
-def _chain_problems(ordered: list[Mapping[str, Any]]) -> list[AuditProblem]:
-    if not ordered:
-        return []
-    anchor = anchor_for(ordered[0], ordered)
-    problems = [AuditProblem(p.sequence, p.message) for p in chain_problems(ordered, anchor=anchor)]
-    if anchor is None and sequence_of(ordered[0]) != 1:
-        problems.insert(0, AuditProblem(sequence_of(ordered[0]), "the export starts here, but no "
-                                        "purge checkpoint accounts for the records before it"))
-    return problems
+def _scalar(value: Any) -> Any:
+    """``value`` as something hashable: a JSON scalar as it is, anything else as its JSON."""
+    if isinstance(value, list | dict):
+        return canonical_json(value).decode("utf-8")
+    return value
 
 
-def _policy_problems(record: Mapping[str, Any], versions: Mapping[str, PublishedVersion]
-                     ) -> list[AuditProblem]:
-    sequence = sequence_of(record)
-    policy = record.get("policy") or {}
-    version_id, lang = policy.get("version"), policy.get("language")
+def _placed(found: tuple[int, int, dict[str, Any]]) -> Placed:
+    _, code, record = found
+    return Placed(code if code >= 0 else None, record)
+
+
+class _Judge:
+    """The manifest's verdict on each distinct :data:`Facts`, computed once."""
+
+    def __init__(self, manifest: Manifest, shown: ShownTexts) -> None:
+        self._versions = {version.id: version for version in manifest.versions}
+        self._shown = shown
+        self._verdicts: dict[Facts, list[str]] = {}
+
+    def problems(self, facts: Facts) -> list[str]:
+        verdict = self._verdicts.get(facts)
+        if verdict is None:
+            verdict = self._verdicts[facts] = self._judge(facts)
+        return verdict
+
+    def _judge(self, facts: Facts) -> list[str]:
+        problems = _policy_problems(facts, self._versions)
+        text_sha256 = facts[4]
+        if text_sha256 not in self._shown.by_hash:
+            problems.append(f"policy text_sha256 {text_sha256!r} names no shown text of the site copy")
+        return problems
+
+
+def _policy_problems(facts: Facts, versions: Mapping[str, PublishedVersion]) -> list[str]:
+    _action, version_id, lang, sha256, text_sha256, inventory, recorded = facts
     version = versions.get(version_id)
     if version is None:
-        return [AuditProblem(sequence, f"points at policy version {version_id!r}, which the site "
-                             "does not publish")]
+        return [f"points at policy version {version_id!r}, which the site does not publish"]
     problems = []
     if version.status == "upcoming":
-        problems.append(AuditProblem(sequence, f"consents to version {version_id}, which is not yet "
-                                     "in effect"))
+        problems.append(f"consents to version {version_id}, which is not yet in effect")
     published = version.editions.get(lang)
     if published is None:
-        problems.append(AuditProblem(sequence, f"language {lang!r} is not published for {version_id}"))
+        problems.append(f"language {lang!r} is not published for {version_id}")
     else:
-        if policy.get("sha256") != published.sha256:
-            problems.append(AuditProblem(sequence, f"policy sha256 does not match the published {lang} "
-                                         f"source of {version_id}"))
-        if policy.get("text_sha256") != published.text_sha256:
-            problems.append(AuditProblem(sequence, f"policy text_sha256 does not match the {lang} text "
-                                         f"of {version_id} its page shows"))
-    recorded = str(record.get("recorded_at", ""))[:10]
+        if sha256 != published.sha256:
+            problems.append(f"policy sha256 does not match the published {lang} source of {version_id}")
+        if text_sha256 != published.text_sha256:
+            problems.append(f"policy text_sha256 does not match the {lang} text of {version_id} its "
+                            "page shows")
     if recorded and recorded < version.effective.isoformat():
-        problems.append(AuditProblem(sequence, f"recorded on {recorded}, before version {version_id} "
-                                     f"took effect on {version.effective.isoformat()}"))
-    inventory = version.inventory.sha256 if version.inventory else None
-    if record.get("inventory") != inventory:
-        problems.append(AuditProblem(sequence, f"inventory sha256 does not match the cookie "
-                                     f"inventory of {version_id}"))
+        problems.append(f"recorded on {recorded}, before version {version_id} took effect on "
+                        f"{version.effective.isoformat()}")
+    expected_inventory = version.inventory.sha256 if version.inventory else None
+    if inventory != expected_inventory:
+        problems.append(f"inventory sha256 does not match the cookie inventory of {version_id}")
     return problems

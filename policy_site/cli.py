@@ -22,6 +22,7 @@ from policy_site import checks, diff, drafts, lock, release
 from policy_site.as_of import AsOfError
 from policy_site.errors import PolicySiteError
 from policy_site.i18n import load_translations
+from policy_site.log_commands import audit_command, verify_receipt_command
 from policy_site.project import Project, ProjectNotFound
 from policy_site.review import review, shown_text
 from policy_site.scan.command import scan_command
@@ -230,46 +231,8 @@ def preview(project: Project, dev_addr: str) -> None:
     raise SystemExit(project.mkdocs("serve", "--dev-addr", dev_addr).returncode)
 
 
-@main.command(name="audit", epilog=EXIT_CODES)
-@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A built copy of the published site (with versions.json).")
-@click.option("--head", help="The chain head hash reported by the service's verify (API or "
-              "`flask consent verify`); without it, records deleted from the end go unnoticed.")
-def audit_command(export: Path, site: Path, head: str | None) -> None:
-    """Verify a complete consent export offline against a published site.
-
-    Checks the hash chain (edited, deleted and reordered records are each named by sequence
-    number and line) and that every choice points at a policy text and cookie inventory the
-    site published and was made after that text took effect, then summarises the records by
-    action and policy version. Audit a whole export, not one cut with from/to. Needs no
-    project: run it anywhere.
-    """
-    from policy_site import audit
-
-    manifest = audit.read_manifest(site)
-    report = audit.audit(audit.read_export(export), manifest, audit.read_shown_texts(site, manifest),
-                         head=head)
-    click.echo(f"records: {report.records}")
-    for title, counter in (("by action", report.by_action), ("by policy version", report.by_version),
-                           ("by shown text", report.by_shown_text)):
-        click.echo(f"{title}: " + ", ".join(f"{key} {count}" for key, count in sorted(counter.items())))
-    for label, record in (("first", report.first), ("last", report.last)):
-        if record is not None:
-            click.echo(f"{label}: sequence {record.get('sequence')} at {record.get('recorded_at')}")
-    for problem in report.problems:
-        where = f"{export}:{problem.line}" if problem.line else str(export)
-        click.echo(f"{where}: {problem}", err=True)
-    if not report.ok:
-        click.echo(f"audit: {len(report.problems)} problem(s)", err=True)
-        raise SystemExit(EXIT_PROBLEMS)
-    verdict = "the chain is intact up to the head given" if head else (
-        "the chain is intact from its start to the last record exported (pass --head to prove "
-        "nothing was cut from the end)")
-    click.echo(f"audit: {verdict}, and every record names a published version and the exact text "
-               "its visitor was shown")
-
-
+main.add_command(audit_command)
+main.add_command(verify_receipt_command)
 main.add_command(scan_command)
 
 

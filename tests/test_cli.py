@@ -1,11 +1,10 @@
-"""The ``policy-site`` command: editors start, check and compare versions; auditors verify exports."""
+"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_audit.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -260,167 +259,6 @@ def test_diff_names_an_unknown_version(run) -> None:
     assert "no version 2030-01-01; versions: 2018-05-25, 2026-11-01, 2027-01-01" in result.output
 
 
-# --- audit --------------------------------------------------------------------------------------
-
-@pytest.fixture
-def export(built_site: Path, tmp_path: Path) -> Path:
-    """A real NDJSON export from the consent service, over the real built site."""
-    from consent_service.app import create_app
-
-    app = create_app({"TESTING": True, "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-                      "CONSENT_SITE_DIR": str(built_site), "CONSENT_ADMIN_TOKEN": "a" * 32,
-                      "CONSENT_RATE_LIMIT": "off"})
-    app.test_cli_runner().invoke(args=["consent", "init-db"])
-    manifest = json.loads((built_site / "versions.json").read_text())
-    current = next(v for v in manifest["versions"] if v["status"] == "current")
-    choices = {"accept_all": True, "reject_all": False, "custom": None, "withdraw": False}
-    for index in range(8):
-        action = list(choices)[index % 4]
-        categories = {c: (c in current["inventory"]["required"] or
-                          (choices[action] if choices[action] is not None else c == "statistics"))
-                      for c in current["inventory"]["categories"]}
-        lang = ("sv", "en")[index % 2]
-        body = {"action": action, "categories": categories, "source": "banner",
-                "policy": {"version": current["id"], "language": lang,
-                           "sha256": current["languages"][lang]["sha256"],
-                           "text_sha256": current["languages"][lang]["text_sha256"]},
-                "inventory": current["inventory"]["sha256"]}
-        response = app.test_client().post("/api/v1/consents", json=body)
-        assert response.status_code == 201, response.get_json()
-    response = app.test_client().get("/api/v1/audit/export", headers={"Authorization": "Bearer " + "a" * 32})
-    assert response.status_code == 200
-    path = tmp_path / "export.ndjson"
-    path.write_bytes(response.data)
-    return path
-
-
-def records_of(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def write_records(path: Path, records: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-
-
-def rechained(records: list[dict]) -> list[dict]:
-    """The records with every link and hash recomputed, as a forger with the rule could do."""
-    from policy_core.chain import GENESIS_HASH, record_hash
-
-    previous = GENESIS_HASH
-    for record in records:
-        record["prev_hash"] = previous
-        record["hash"] = previous = record_hash(record)
-    return records
-
-
-def test_audit_accepts_an_intact_export(export: Path, built_site: Path, project: Path) -> None:
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 0, result.stderr
-    assert "records: 8" in result.stdout
-    assert "by action: accept_all 2, custom 2, reject_all 2, withdraw 2" in result.stdout
-    assert "by policy version: 2026-11-01 8" in result.stdout
-    assert "first: sequence 1 at" in result.stdout and "last: sequence 8 at" in result.stdout
-
-
-def test_audit_names_an_edited_a_deleted_and_a_reordered_record(export: Path, built_site: Path,
-                                                                  project: Path) -> None:
-    records = records_of(export)
-    records[1]["categories"]["statistics"] = not records[1]["categories"]["statistics"]  # edit seq 2
-    del records[4]                                                                         # delete seq 5
-    records[5], records[6] = records[6], records[5]                                        # swap 7 and 8
-    write_records(export, records)
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 1
-    assert "sequence 2: content does not match its hash" in result.stderr
-    assert "the record was edited" in result.stderr
-    assert "sequence 6: sequence 5 missing before sequence 6 (records were deleted)" in result.stderr
-    assert "sequence 7: out of order: listed after sequence 8 (records were reordered)" in result.stderr
-    assert "audit: 3 problem(s)" in result.stderr
-
-
-def test_audit_names_a_record_pointing_at_an_unpublished_version(export: Path, built_site: Path,
-                                                                  project: Path) -> None:
-    records = records_of(export)
-    records[2]["policy"]["version"] = "2030-01-01"
-    write_records(export, rechained(records))  # a forger who recomputes the chain is still caught
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 1
-    assert ("sequence 3: points at policy version '2030-01-01', which the site does not publish"
-            in result.stderr)
-    assert "audit: 1 problem(s)" in result.stderr
-
-
-def test_audit_resolves_every_choice_to_the_text_its_visitor_was_shown(export: Path, built_site: Path,
-                                                                      project: Path, tmp_path: Path) -> None:
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 0, result.stderr
-    assert ("by shown text: /versions/2026-11-01/en.shown.md 4, /versions/2026-11-01/sv.shown.md 4"
-            in result.stdout), result.stdout
-
-    records = records_of(export)
-    records[1]["policy"]["text_sha256"] = "0" * 64
-    write_records(export, rechained(records))
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 1
-    assert "sequence 2: policy text_sha256 '" + "0" * 64 + "' names no shown text" in result.stderr
-
-    site = tmp_path / "altered-site"
-    shutil.copytree(built_site, site)
-    shown = site / "versions/2026-11-01/sv.shown.md"
-    shown.write_text(shown.read_text(encoding="utf-8").replace("Integritetspolicy", "Policy", 1),
-                     encoding="utf-8")
-    result = run_process(project, "audit", str(export), "--site", str(site))
-    assert "/versions/2026-11-01/sv.shown.md: does not hash to the text_sha256" in result.stderr
-
-
-def test_audit_counts_a_duplicated_record_once_and_names_it(export: Path, built_site: Path,
-                                                             project: Path) -> None:
-    records = records_of(export)
-    write_records(export, records[:4] + [records[3]] + records[4:])
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 1
-    assert "records: 9" in result.stdout and "by policy version: 2026-11-01 8" in result.stdout
-    assert f"{export}:5: sequence 4: appears twice in the export" in result.stderr
-
-
-def test_audit_with_the_chain_head_notices_records_cut_from_the_end(export: Path, built_site: Path,
-                                                                     project: Path) -> None:
-    records = records_of(export)
-    head = records[-1]["hash"]
-    write_records(export, records[:-2])
-    without_head = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert without_head.returncode == 0
-    assert "pass --head to prove nothing was cut from the end" in without_head.stdout
-    with_head = run_process(project, "audit", str(export), "--site", str(built_site), "--head", head)
-    assert with_head.returncode == 1
-    assert "sequence 6: the export ends here, but its hash is not the chain head given" in with_head.stderr
-
-
-def test_audit_refuses_an_empty_export_and_unreadable_inputs(export: Path, built_site: Path,
-                                                             project: Path, tmp_path: Path) -> None:
-    empty = tmp_path / "empty.ndjson"
-    empty.write_text("")
-    result = run_process(project, "audit", str(empty), "--site", str(built_site))
-    assert result.returncode == 1 and "export: the export holds no records" in result.stderr
-    broken_site = tmp_path / "site"
-    broken_site.mkdir()
-    (broken_site / "versions.json").write_text("[]")
-    result = run_process(project, "audit", str(export), "--site", str(broken_site))
-    assert result.returncode == 1 and "not a versions.json manifest" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_audit_names_a_consent_recorded_before_its_version_took_effect(export: Path, built_site: Path,
-                                                                       project: Path) -> None:
-    records = records_of(export)
-    records[0]["recorded_at"] = "2026-10-15T09:00:00Z"
-    write_records(export, rechained(records))
-    result = run_process(project, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 1
-    assert ("sequence 1: recorded on 2026-10-15, before version 2026-11-01 took effect on 2026-11-01"
-            in result.stderr)
-
-
 # --- the project's mkdocs.yml, read as MkDocs reads it ----------------------------------------
 
 def set_plugin_options(project: Path, options: str) -> None:
@@ -477,13 +315,6 @@ def test_outside_a_project_the_editors_commands_say_where_to_run(tmp_path: Path)
     result = run_process(tmp_path, "check")
     assert result.returncode == 2
     assert "mkdocs.yml not found: run from the project folder or pass --project" in result.stderr
-
-
-def test_the_auditors_command_needs_no_project(export: Path, built_site: Path, tmp_path: Path) -> None:
-    elsewhere = tmp_path / "auditor"
-    elsewhere.mkdir()
-    result = run_process(elsewhere, "audit", str(export), "--site", str(built_site))
-    assert result.returncode == 0, result.stderr
 
 
 # --- one set of rules for check and build -------------------------------------------------------

@@ -33,7 +33,8 @@ def test_the_core_imports_no_framework_and_neither_package() -> None:
     loaded = modules_loaded_by("import policy_core.chain, policy_core.manifest, policy_core.versions, "
                                "policy_core.catalogs, policy_core.urls, policy_core.hashing, "
                                "policy_core.merkle, policy_core.tiles, policy_core.note, "
-                               "policy_core.checkpoint, policy_core.receipt, policy_core.publish_report")
+                               "policy_core.checkpoint, policy_core.receipt, policy_core.publish_report, "
+                               "policy_core.log_record, policy_core.log_export, policy_core.log_audit")
     assert not loaded & set(FRAMEWORKS), sorted(loaded & set(FRAMEWORKS))
 
 

@@ -11,10 +11,10 @@ from policy_core.chain import (
     GENESIS_HASH,
     Anchor,
     ChainBroken,
-    canonical_json,
     record_hash,
     verify_chain,
 )
+from policy_core.hashing import canonical_json
 
 
 def make_chain(length: int, *, first_sequence: int = 1, prev: str = GENESIS_HASH) -> list[dict]:
