@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from .errors import ApiError
+from .engine import NOT_INITIALISED, DatabaseNotInitialised
 from .log_tree import SizeOutOfRange
 from .query import InvalidParameter, Parameter, Query, TreeSize, reads_query
 from .services import services
@@ -29,8 +29,8 @@ CONSISTENCY_QUERY = Query((
 def checkpoint() -> Response:
     """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
     latest = services().storage.checkpoint()
-    if latest is None:
-        raise ApiError("no_checkpoint", "The log has signed no checkpoint yet; run init-db.", status=404)
+    if latest is None:  # init-db signs the empty tree: a log without any is not initialised
+        raise DatabaseNotInitialised(NOT_INITIALISED)
     response = Response(latest.note, mimetype="text/plain")
     response.cache_control.no_cache = True
     return response

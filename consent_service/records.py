@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import uuid
 from typing import Any
 
@@ -45,13 +44,12 @@ from sqlalchemy import (
     text,
 )
 
-from policy_core.chain import record_hash
 from policy_core.hashing import canonical_json
+from policy_core.log_record import new_salt, purged_record, record_hash
 
 from .choice import Choice
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-SALT_BYTES = 16
 
 metadata = MetaData()
 
@@ -164,7 +162,7 @@ def row_to_record(row: Any) -> dict[str, Any]:
     """A stored row as the record that was hashed (and is exported), with ``hash`` and
     ``leaf_index`` (``None`` until the sequencer integrates it)."""
     if row["type"] == PURGED:
-        return {"leaf_index": row["leaf_index"], "hash": row["hash"], "purged": True}
+        return purged_record(row["leaf_index"], row["hash"])
     if row["type"] == "checkpoint":
         record: dict[str, Any] = {
             "type": "checkpoint",
@@ -250,7 +248,7 @@ def consent_record(
     record: dict[str, Any] = {
         "type": "consent",
         "id": str(uuid.uuid4()),
-        "salt": secrets.token_hex(SALT_BYTES),
+        "salt": new_salt(),
         "visitor": visitor_id,
         "recorded_at": recorded_at,
         "action": choice.action,

@@ -8,7 +8,7 @@ import pytest
 from consent_testing import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash, shown_hash
 from sqlalchemy import inspect, text
 
-from policy_core.chain import record_hash
+from policy_core.log_record import record_hash
 
 
 def post(client, body, **kwargs):

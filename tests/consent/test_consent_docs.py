@@ -14,7 +14,7 @@ import pytest
 
 from consent_service.cli import consent as consent_commands
 from consent_service.config import SETTINGS
-from policy_core.chain import record_hash
+from policy_core.log_record import record_hash
 
 PACKAGE = Path(__file__).resolve().parents[2] / "consent_service"
 README = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
