@@ -19,8 +19,10 @@ from .services import services
 bp = Blueprint("log_api", __name__, url_prefix="/api/v1/log")
 
 CONSISTENCY_QUERY = Query((
-    Parameter("first", TreeSize(), "The smaller tree size (of a checkpoint you hold)."),
-    Parameter("second", TreeSize(), "The larger tree size, at most the latest checkpoint's."),
+    Parameter("first", TreeSize(minimum=1), "The smaller tree size (of a checkpoint you hold).",
+              required=True),
+    Parameter("second", TreeSize(minimum=1), "The larger tree size, at most the latest checkpoint's.",
+              required=True),
 ))
 
 
@@ -49,10 +51,6 @@ def key() -> Response:
 @reads_query(CONSISTENCY_QUERY)
 def consistency(query: dict[str, Any]) -> Response:
     """The consistency proof from tree size ``first`` to ``second``, as hex hashes."""
-    for name in ("first", "second"):
-        if query[name] is None:
-            raise InvalidParameter("missing_parameter", f"{name} is required: give a tree size.",
-                                   field=name)
     try:
         hashes = services().storage.consistency(query["first"], query["second"])
     except SizeOutOfRange as error:

@@ -20,6 +20,7 @@ from typing import Any
 from pgserver import free_port
 
 from consent_service.choice import Choice
+from consent_service.storage import Storage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -199,3 +200,10 @@ def as_choice(body: dict) -> Choice:
         source=body["source"],
         required=frozenset(REQUIRED),
     )
+
+
+def clocked_storage(app: Any, moment: dt.datetime) -> Storage:
+    """A second Storage on ``app``'s database and log key whose clock stands at ``moment``: records
+    it appends are made then (close it with ``dispose``)."""
+    return Storage(app.config["CONSENT_DATABASE_URL"], key_file=app.config["CONSENT_LOG_KEY_FILE"],
+                   clock=lambda: moment)

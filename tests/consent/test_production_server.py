@@ -17,7 +17,7 @@ def test_every_record_answered_201_survives_kill_9_of_the_server(
         answered.append(body)
     server.kill_hard()
 
-    survivor = Storage(app.config["CONSENT_DATABASE_URL"])
+    survivor = Storage(app.config["CONSENT_DATABASE_URL"], key_file=app.config["CONSENT_LOG_KEY_FILE"])
     try:
         stored = {record["id"]: record for record in survivor.iter_records()}
         report = survivor.verify()
