@@ -187,6 +187,13 @@ def http_json(
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
 
 
+def http_text(url: str) -> str:
+    """The body of a plain GET that must answer 200 (the log's text/plain endpoints)."""
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.status == 200, url
+        return response.read().decode("utf-8")
+
+
 def as_choice(body: dict) -> Choice:
     """The storage layer's ``Choice`` for a request body, as the API builds it."""
     return Choice(
