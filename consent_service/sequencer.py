@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from policy_core.checkpoint import Checkpoint, sign_checkpoint
+from policy_core.checkpoint import Checkpoint, CheckpointInvalid, open_checkpoint, sign_checkpoint
 from policy_core.merkle import Frontier, leaf_hash
-from policy_core.note import Signer
+from policy_core.note import NoteError, Signer, add_signature
 from policy_core.tiles import TILE_HEIGHT, TILE_WIDTH, store_nodes
 
 from . import log_tree
@@ -109,8 +109,11 @@ class Sequencer:
         pending = conn.execute(_PENDING).all()
         frontier = _restored_frontier(conn, size, root_hex, cached)
         if not pending:
-            if log_tree.checkpoint_at(conn, size) is None:  # a new log: sign the empty tree
+            latest = log_tree.checkpoint_at(conn, size)
+            if latest is None:  # a new log: sign the empty tree
                 self._sign(conn, frontier)
+            else:
+                self._vouch(conn, latest)
             return None, frontier
         nodes = frontier.extend([leaf_hash(bytes.fromhex(row.hash)) for row in pending])
         keys = {(node.level // TILE_HEIGHT, node.index // TILE_WIDTH)
@@ -123,6 +126,17 @@ class Sequencer:
                                  for offset, row in enumerate(pending)])
         note = self._sign(conn, frontier)
         return Integration(size, frontier.size, frontier.root().hex(), note), frontier
+
+    def _vouch(self, conn: Connection, latest: log_tree.StoredCheckpoint) -> None:
+        """After a key rotation the latest checkpoint is the old key's: add this key's
+        signature to it, so the current tree is signed by the key in use, and the old
+        signature stays for those who hold the old vkey."""
+        signer = self._signer()
+        try:
+            open_checkpoint(latest.note, signer.verifier)
+        except (CheckpointInvalid, NoteError):
+            conn.execute(update(log_checkpoints).where(log_checkpoints.c.tree_size == latest.tree_size)
+                         .values(note=add_signature(latest.note, signer)))
 
     def _sign(self, conn: Connection, frontier: Frontier) -> str:
         """Sign and store the checkpoint of ``frontier``'s tree, and make it the log's state."""

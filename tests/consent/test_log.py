@@ -266,3 +266,31 @@ def test_two_processes_integrate_one_at_a_time_and_the_lease_moves_when_its_hold
     assert two.log_state()["lease_holder"] == two.sequencer.holder
     assert one.integrate() is None, "the old holder does not take it back while it is renewed"
     assert one.verify().ok
+
+
+def test_a_rotated_key_cosigns_the_current_tree_and_the_old_checkpoints_stay_verifiable(
+        app, app_config, client, storage, make_body, tmp_path) -> None:
+    """The README's rotation: move the old key away, init-db makes a new one, and the log goes on."""
+    record(client, make_body)
+    storage.integrate_all()
+    old_vkey = vkey(client)
+    old_head = checkpoint(client, old_vkey)
+    storage.key_file.rename(tmp_path / "old.key")
+    rotated = create_app(app_config)
+    try:
+        result = rotated.test_cli_runner().invoke(args=["consent", "init-db"])
+        assert result.exit_code == 0, result.output
+        new_client = rotated.test_client()
+        new_vkey = vkey(new_client)
+        assert new_vkey.key_id != old_vkey.key_id and new_vkey.name == old_vkey.name
+        note = new_client.get("/api/v1/log/checkpoint").get_data(as_text=True)
+        assert open_checkpoint(note, old_vkey) == open_checkpoint(note, new_vkey) == old_head
+        record(new_client, make_body, "reject_all")
+        services(rotated).storage.integrate_all()
+        new_head = checkpoint(new_client, new_vkey)
+        proof = new_client.get(f"/api/v1/log/consistency?first={old_head.size}&second={new_head.size}")
+        hashes = [bytes.fromhex(h) for h in proof.get_json()["hashes"]]
+        verify_consistency(old_head.size, new_head.size, hashes, old_head.root, new_head.root)
+        assert services(rotated).storage.verify().ok
+    finally:
+        services(rotated).storage.dispose()
