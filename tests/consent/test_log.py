@@ -294,3 +294,14 @@ def test_a_rotated_key_cosigns_the_current_tree_and_the_old_checkpoints_stay_ver
         assert services(rotated).storage.verify().ok
     finally:
         services(rotated).storage.dispose()
+
+
+def test_the_log_page_shows_each_receipt_and_whether_its_record_is_in_the_public_log(
+        client, storage, make_body) -> None:
+    answer = record(client, make_body)
+    link = f'href="/api/v1/me/consents/{answer["id"]}/receipt" download'
+    waiting = client.get("/en/consent-log").get_data(as_text=True)
+    assert link in waiting and "Signed; joins the public log within seconds" in waiting
+    storage.integrate_all()
+    assert "In the public log (entry 1 of 1)" in client.get("/en/consent-log").get_data(as_text=True)
+    assert "I den öppna loggen (post 1 av 1)" in client.get("/consent-log").get_data(as_text=True)
