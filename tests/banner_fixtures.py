@@ -59,6 +59,7 @@ class ConsentServer:
         self.environment = {
             "CONSENT_SITE_DIR": str(site),
             "CONSENT_DATABASE_URL": f"sqlite:///{workdir / 'consent.sqlite3'}",
+            "CONSENT_LOG_KEY_FILE": str(workdir / "consent-log.key"),
             "CONSENT_RATE_LIMIT": "off",
             "CONSENT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
