@@ -32,7 +32,8 @@ from policy_core.note import Verifier
 
 from .engine import DatabaseNotInitialised, StorageError
 from .errors import ConsentServiceError
-from .storage import Storage, VerifyReport
+from .log_reads import VerifyReport
+from .storage import Storage
 
 PG_DUMP_ADVICE = (
     "back it up with pg_dump (pg_dump --format=custom --file=FILE \"$CONSENT_DATABASE_URL\"), and "

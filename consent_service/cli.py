@@ -16,11 +16,12 @@ from flask.cli import AppGroup
 from . import backup
 from .audit_api import ndjson_lines
 from .engine import StorageError
+from .log_reads import VerifyReport
 from .query import Day, utc_window
 from .records import utc_now
+from .retention import PurgeRun
 from .sequencer import SequencerThread
 from .services import services
-from .storage import PurgeRun, VerifyReport
 
 consent = AppGroup("consent", help="Operate the consent database.")
 

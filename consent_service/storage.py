@@ -21,16 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from policy_core.merkle import MerkleError
-from policy_core.note import Signer, Verifier
+from policy_core.note import Signer
 from policy_core.receipt import make_receipt
-from policy_core.tiles import TileError
 
-from . import log_tree, schema_upgrade
+from . import schema_upgrade
 from .choice import Choice
 from .engine import (
     NOT_INITIALISED,
@@ -42,34 +40,26 @@ from .engine import (
 from .idempotency import KeyReused
 from .idempotency import key_sha256 as idempotency_key_sha256
 from .log_key import create_key, load_key
+from .log_reads import LogReads
 from .records import (
     INSERT_RECORD,
     INSERT_VISITOR,
-    PURGED,
     SELECT_BY_KEYS,
     SELECT_SECRET,
-    SELECT_VISITOR_RECORDS,
     consent_record,
     consent_records,
     format_timestamp,
     log_state,
     parse_timestamp,
-    purge_runs,
     record_to_row,
     records_the_same_choice,
     row_to_record,
     utc_now,
-    visitors,
 )
+from .retention import Retention
 from .sequencer import Integration, Sequencer
-from .tree_check import TreeReport, check_tree
+from .tree_check import TreeReport
 from .writer import FileLock, GroupCommit
-
-CONTENT_COLUMNS = tuple(
-    column.name for column in consent_records.columns
-    if column.name not in {"row_id", "leaf_index", "hash", "type"}
-)
-"""What the retention purge deletes from a row: all of it but its place and hash in the tree."""
 
 
 @dataclass(frozen=True)
@@ -104,27 +94,6 @@ class Initialised:
 
 
 @dataclass(frozen=True)
-class PurgeResult:
-    deleted: int
-    visitors_deleted: int
-    through_leaf: int | None
-    """The last leaf whose content was deleted (every leaf up to it was)."""
-
-
-@dataclass(frozen=True)
-class PurgeRun:
-    """When a purge ran, the cut-off it used and what it deleted."""
-
-    ran_at: dt.datetime
-    cutoff: dt.datetime
-    deleted: int
-    visitors_deleted: int
-
-
-VerifyReport = TreeReport
-
-
-@dataclass(frozen=True)
 class _NewConsent:
     """One append waiting for the writer."""
 
@@ -134,8 +103,12 @@ class _NewConsent:
     key_sha256: str | None
 
 
-class Storage:
-    """The consent database. One instance per process; thread-safe."""
+class Storage(LogReads, Retention):
+    """The consent database. One instance per process; thread-safe.
+
+    Appends and the reads every request needs are here; the log's own reads (proofs,
+    checkpoints, verify) in :class:`log_reads.LogReads`, the purge in
+    :class:`retention.Retention`."""
 
     def __init__(self, url: str, *, key_file: Path | None = None,
                  clock: Callable[[], dt.datetime] = utc_now) -> None:
@@ -296,17 +269,6 @@ class Storage:
         with self._reading() as conn:
             return conn.execute(SELECT_SECRET, {"visitor_id": visitor_id}).scalar()
 
-    def records_for_visitor(self, visitor_id: str) -> tuple[list[dict[str, Any]], str | None]:
-        """The visitor's records, newest first, each with its inclusion proof in the latest
-        checkpoint once integrated; and that checkpoint (``None`` before the first)."""
-        with self._reading(snapshot=True) as conn:
-            records = [row_to_record(row._mapping)
-                       for row in conn.execute(SELECT_VISITOR_RECORDS, {"visitor_id": visitor_id})]
-            checkpoint = log_tree.latest_checkpoint(conn)
-            for record in records:
-                record["proof"] = _proof(conn, record, checkpoint)
-        return records, None if checkpoint is None else checkpoint.note
-
     def iter_records(
         self, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
         proofs: bool = False,
@@ -332,128 +294,6 @@ class Storage:
                 finally:
                     rows.close()
 
-    def log_state(self) -> dict[str, Any]:
-        """The tree's size and root, who holds the sequencer's lease, and the pending count."""
-        with self._reading() as conn:
-            state = conn.execute(select(log_state)).first()
-            if state is None:
-                raise DatabaseNotInitialised(NOT_INITIALISED)
-            pending = conn.execute(
-                select(func.count()).select_from(consent_records)
-                .where(consent_records.c.leaf_index.is_(None))
-            ).scalar_one()
-            oldest = conn.execute(
-                select(func.min(consent_records.c.recorded_at))
-                .where(consent_records.c.leaf_index.is_(None))
-            ).scalar()
-        return {"tree_size": state.tree_size, "root_hash": state.root_hash,
-                "lease_holder": state.lease_holder, "lease_expires": state.lease_expires,
-                "integrated_at": state.integrated_at, "pending": pending,
-                "oldest_pending": None if oldest is None else parse_timestamp(oldest)}
-
-    def oldest_consent_at(self) -> dt.datetime | None:
-        """When the oldest consent record whose content is kept was made (the tree is in time
-        order: the first such leaf, found past the purged ones through the leaf index)."""
-        with self._reading() as conn:
-            first = conn.execute(
-                select(consent_records.c.recorded_at)
-                .where(consent_records.c.type == "consent")
-                .order_by(consent_records.c.leaf_index.is_(None), consent_records.c.leaf_index,
-                          consent_records.c.row_id)
-                .limit(1)
-            ).scalar()
-        return None if first is None else parse_timestamp(first)
-
-    def checkpoint(self, size: int | None = None) -> log_tree.StoredCheckpoint | None:
-        """The latest signed checkpoint, or the one of tree ``size``."""
-        with self._reading() as conn:
-            if size is None:
-                return log_tree.latest_checkpoint(conn)
-            return log_tree.checkpoint_at(conn, size)
-
-    def consistency(self, first: int, second: int) -> list[bytes]:
-        """The consistency proof between two tree sizes the log has reached.
-
-        Raises :class:`log_tree.SizeOutOfRange` unless ``1 <= first <= second <= the tree's
-        size`` (every tree extends the empty one: there is nothing to prove from size 0)."""
-        with self._reading(snapshot=True) as conn:
-            size = conn.execute(select(log_state.c.tree_size)).scalar_one()
-            if first < 1:
-                raise log_tree.SizeOutOfRange("first", "first is at least 1: every tree extends "
-                                              "the empty one, there is nothing to prove")
-            if not first <= second <= size:
-                raise log_tree.SizeOutOfRange("second", f"second is from first ({first}) to the "
-                                              f"tree's size ({size})")
-            return log_tree.consistency(conn, first, second)
-
-    def verify(self, verifier: Verifier | None = None) -> VerifyReport:
-        """Recompute every record's hash and the whole tree from one snapshot, and compare the
-        root with the stored one, the tiles and the latest signed checkpoint (verified with
-        ``verifier``, by default the log's own key)."""
-        with self._reading(snapshot=True, yield_per=1000) as conn:
-            state = conn.execute(select(log_state)).first()
-            if state is None:
-                raise DatabaseNotInitialised(NOT_INITIALISED)
-            checkpoint = log_tree.latest_checkpoint(conn)
-            rows = conn.execute(select(consent_records).where(consent_records.c.leaf_index.is_not(None))
-                                .order_by(consent_records.c.leaf_index))
-            try:
-                report = check_tree((row_to_record(row._mapping) for row in rows),
-                                    tree_size=state.tree_size, root_hash=state.root_hash,
-                                    verifier=verifier or self.signer().verifier,
-                                    checkpoint=None if checkpoint is None else checkpoint.note,
-                                    stored_leaf=log_tree.LeafReader(conn, state.tree_size))
-            finally:
-                rows.close()
-            if report.ok:
-                report = _check_tiles(conn, report, state.tree_size, state.root_hash)
-        return report
-
-    def purge(self, before: dt.datetime, *, dry_run: bool = False) -> PurgeResult:
-        """Delete the content of the records made before ``before`` and the visitors left
-        without records; their leaf hashes stay, so every proof still verifies.
-
-        Only a prefix of the tree is purged (every leaf before the first one made on or after
-        ``before``), so the oldest retained record says how far retention reaches."""
-        cutoff = format_timestamp(before)
-        with self._transaction() as conn:
-            size = conn.execute(select(log_state.c.tree_size).with_for_update()).scalar_one()
-            first_kept = conn.execute(
-                select(func.min(consent_records.c.leaf_index))
-                .where(consent_records.c.leaf_index.is_not(None),
-                       consent_records.c.recorded_at >= cutoff)
-            ).scalar()
-            through = size - 1 if first_kept is None else first_kept - 1
-            if through < 0:
-                return PurgeResult(deleted=0, visitors_deleted=0, through_leaf=None)
-            deleted = conn.execute(
-                update(consent_records)
-                .where(consent_records.c.leaf_index <= through, consent_records.c.type != PURGED)
-                .values(type=PURGED, **dict.fromkeys(CONTENT_COLUMNS))
-            ).rowcount
-            orphans = delete(visitors).where(~exists().where(consent_records.c.visitor_id == visitors.c.id))
-            visitors_deleted = conn.execute(orphans).rowcount
-            if dry_run:
-                conn.rollback()
-        return PurgeResult(deleted=deleted, visitors_deleted=visitors_deleted, through_leaf=through)
-
-    def record_purge_run(self, run: PurgeRun) -> None:
-        """Note that a purge ran, so that health can tell when the next one is overdue."""
-        with self._transaction() as conn:
-            conn.execute(insert(purge_runs).values(
-                ran_at=format_timestamp(run.ran_at), cutoff=format_timestamp(run.cutoff),
-                deleted=run.deleted, visitors_deleted=run.visitors_deleted))
-
-    def last_purge_run(self) -> PurgeRun | None:
-        """The purge that ran last, if any has."""
-        with self._reading() as conn:
-            row = conn.execute(select(purge_runs).order_by(purge_runs.c.id.desc()).limit(1)).first()
-        if row is None:
-            return None
-        return PurgeRun(ran_at=parse_timestamp(row.ran_at), cutoff=parse_timestamp(row.cutoff),
-                        deleted=row.deleted, visitors_deleted=row.visitors_deleted)
-
-
 def _appended(record: dict[str, Any], signer: Signer, *, replayed: bool = False) -> Appended:
     return Appended(
         id=record["id"],
@@ -463,26 +303,6 @@ def _appended(record: dict[str, Any], signer: Signer, *, replayed: bool = False)
         receipt=make_receipt(signer, record["id"], record["hash"], parse_timestamp(record["recorded_at"])),
         replayed=replayed,
     )
-
-
-def _proof(conn: Connection, record: dict[str, Any],
-           checkpoint: log_tree.StoredCheckpoint | None) -> dict[str, Any] | None:
-    index = record.get("leaf_index")
-    if index is None or checkpoint is None or index >= checkpoint.tree_size:
-        return None
-    hashes = log_tree.inclusion(conn, index, checkpoint.tree_size)
-    return {"tree_size": checkpoint.tree_size, "hashes": [value.hex() for value in hashes]}
-
-
-def _check_tiles(conn: Connection, report: TreeReport, size: int, root_hash: str) -> TreeReport:
-    """The records gave the stored root; the tiles, which proofs are read from, must too."""
-    try:
-        tiles_root = log_tree.frontier(conn, size).root().hex()
-    except (MerkleError, TileError) as error:
-        return report.broken(size, f"the stored tiles cannot give the tree of size {size}: {error}")
-    if tiles_root != root_hash:
-        return report.broken(size, f"the stored tiles give root {tiles_root}, the records {root_hash}")
-    return report
 
 
 def _records_by_key(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
