@@ -71,7 +71,7 @@ def record_consent() -> tuple[Response, int]:
     except KeyReused as reused:
         raise InvalidChoice(
             "idempotency_key_reused",
-            f"This {HEADER} was already used for a different choice (sequence {reused.sequence}); "
+            f"This {HEADER} was already used for a different choice (record {reused.record_id}); "
             "send every choice with a new key, and a retry with the key and body of the first attempt.",
             field=HEADER,
         ) from None

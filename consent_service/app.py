@@ -16,13 +16,14 @@ from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, audit_api, cli, dashboard, i18n, metrics, security, site, visitor_log
+from . import api, audit_api, cli, dashboard, i18n, log_api, metrics, security, site, visitor_log
 from .built_site import SiteDirectory, SiteNotBuilt
 from .config import load_settings
 from .engine import DatabaseNotInitialised, StorageError
 from .errors import ApiError, ServiceUnavailable
 from .schema import MAX_BODY_BYTES, body_too_large
-from .services import Services, install
+from .sequencer import SequencerThread
+from .services import Services, install, services
 from .site import not_found_page
 from .storage import Storage
 
@@ -55,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install(
         app,
         Services(
-            storage=Storage(app.config["CONSENT_DATABASE_URL"]),
+            storage=Storage(app.config["CONSENT_DATABASE_URL"], key_file=app.config["CONSENT_LOG_KEY_FILE"]),
             site=SiteDirectory(app.config["CONSENT_SITE_DIR"]),
             translations=translations,
             timezone=zoneinfo.ZoneInfo(app.config["CONSENT_TIMEZONE"]),
@@ -69,13 +70,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["sitepath"] = site.SitePathConverter
     app.register_blueprint(api.bp)
+    app.register_blueprint(log_api.bp)
     app.register_blueprint(audit_api.bp)
     app.register_blueprint(visitor_log.bp)
     dashboard.init_app(app)
     app.register_blueprint(site.bp)
     security.init_rate_limit(app)
     cli.init_app(app)
+    if app.config["CONSENT_SEQUENCER"] == "thread":
+        start_sequencer_with_first_request(app)
     return app
+
+
+def start_sequencer_with_first_request(app: Flask) -> None:
+    """Each serving process runs the sequencer, started by its first request: after gunicorn
+    forked it (a thread does not survive a fork), and never in a CLI command."""
+    thread = SequencerThread(services(app).storage.sequence_tick)
+    app.extensions["consent_sequencer"] = thread
+
+    @app.before_request
+    def ensure_sequencer() -> None:
+        thread.ensure_started()
 
 
 API_PREFIX = "/api/"

@@ -1,4 +1,4 @@
-"""Auditor endpoints: export every record, verify the chain. Off without CONSENT_ADMIN_TOKEN."""
+"""Auditor endpoints: export every record, verify the tree. Off without CONSENT_ADMIN_TOKEN."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from .query import Day, InvalidParameter, OneOf, Parameter, Query, reads_query, 
 from .services import services
 
 CSV_COLUMNS = (
+    "leaf_index",
     "type",
-    "sequence",
     "id",
     "visitor",
     "recorded_at",
@@ -34,6 +34,8 @@ CSV_COLUMNS = (
     "source",
     "site",
     "purged",
+    "salt",
+    "sequence",
     "prev_hash",
     "hash",
 )
@@ -118,12 +120,13 @@ def _csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 def _csv_row(record: dict[str, Any]) -> list[Any]:
     policy = record.get("policy") or {}
+    purged = record.get("purged")
     return [
-        record["type"],
-        record["sequence"],
-        record["id"],
+        "" if record["leaf_index"] is None else record["leaf_index"],
+        record.get("type", "purged" if purged is True else ""),
+        record.get("id", ""),
         record.get("visitor", ""),
-        record["recorded_at"],
+        record.get("recorded_at", ""),
         record.get("action", ""),
         json.dumps(record["categories"], sort_keys=True) if "categories" in record else "",
         policy.get("version", ""),
@@ -133,7 +136,9 @@ def _csv_row(record: dict[str, Any]) -> list[Any]:
         record.get("inventory", ""),
         record.get("source", ""),
         record.get("site", ""),
-        json.dumps(record["purged"], sort_keys=True) if "purged" in record else "",
-        record["prev_hash"],
+        json.dumps(purged, sort_keys=True) if purged is not None else "",
+        record.get("salt", ""),
+        record.get("sequence", ""),
+        record.get("prev_hash", ""),
         record["hash"],
     ]

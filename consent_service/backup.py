@@ -12,7 +12,7 @@ this module refuses and says so; its copies are checked by restoring them with `
 and running ``flask consent verify`` on the result.
 
 :func:`restore_check` reads a SQLite backup without ever writing to it: it copies it into a
-scratch database, opens that as the service would and verifies the whole hash chain with the
+scratch database, opens that as the service would and verifies the whole tree with the
 service's own verifier, so a backup passes only if it would restore into a working log.
 """
 
@@ -22,15 +22,18 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
+from policy_core.note import Verifier
+
 from .engine import DatabaseNotInitialised, StorageError
 from .errors import ConsentServiceError
-from .storage import Storage, VerifyReport
+from .log_reads import VerifyReport
+from .storage import Storage
 
 PG_DUMP_ADVICE = (
     "back it up with pg_dump (pg_dump --format=custom --file=FILE \"$CONSENT_DATABASE_URL\"), and "
@@ -58,7 +61,7 @@ def backup(storage: Storage, target: Path) -> VerifyReport:
     database = make_url(storage.url).database
     assert database is not None  # the configuration refuses a SQLite URL without a file
     backup_sqlite(Path(database), target)
-    return restore_check(target)
+    return restore_check(target, lambda: storage.signer().verifier)
 
 
 def backup_sqlite(database: Path, target: Path) -> None:
@@ -88,8 +91,10 @@ def backup_sqlite(database: Path, target: Path) -> None:
             partial.unlink()
 
 
-def restore_check(path: Path) -> VerifyReport:
-    """Restore the SQLite backup at ``path`` into a scratch database and verify its chain.
+def restore_check(path: Path, verifier: Callable[[], Verifier]) -> VerifyReport:
+    """Restore the SQLite backup at ``path`` into a scratch database and verify its tree, its
+    latest checkpoint's signature by the log's key (``verifier()``, asked for only once the
+    file proved to be a consent database) included.
 
     The backup is only ever opened read-only, and nothing is created beside it. Raises
     :class:`UnusableBackup` when it is not a SQLite copy of a consent database.
@@ -106,10 +111,11 @@ def restore_check(path: Path) -> VerifyReport:
             raise UnusableBackup(f"{path} cannot be read as a SQLite database: {error}") from None
         storage = Storage(f"sqlite:///{restored}")
         try:
-            return storage.verify()
+            storage.ping()
+            return storage.verify(verifier())
         except DatabaseNotInitialised:
             raise UnusableBackup(f"{path} is a SQLite database but holds no consent log (no "
-                                 "chain head): is it a backup of this service's database?") from None
+                                 "log state): is it a backup of this service's database?") from None
         except StorageError as error:
             raise UnusableBackup(f"{path} cannot be restored: {error}") from None
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -15,16 +16,18 @@ from flask.cli import AppGroup
 from . import backup
 from .audit_api import ndjson_lines
 from .engine import StorageError
+from .log_reads import VerifyReport
 from .query import Day, utc_window
 from .records import utc_now
+from .retention import PurgeRun
+from .sequencer import SequencerThread
 from .services import services
-from .storage import PurgeRun, VerifyReport
 
 consent = AppGroup("consent", help="Operate the consent database.")
 
 
 class OperatorError(click.ClickException):
-    """The command could not run (as opposed to finding a broken chain, which exits 1)."""
+    """The command could not run (as opposed to finding a broken log, which exits 1)."""
 
     exit_code = 2
 
@@ -45,25 +48,53 @@ class DayOption(click.ParamType):
 
 @consent.command("init-db")
 def init_db_command() -> None:
-    """Create the tables (harmless to run again)."""
+    """Create the tables and the log's signing key, or bring an older database up to date
+    (a hash chain becomes the tree's first leaves), then verify it. Harmless to run again."""
     storage = services().storage
     try:
-        storage.init_schema()
+        done = storage.initialise(current_app.config["CONSENT_LOG_ORIGIN"])
     except StorageError as error:
         raise OperatorError(str(error)) from None
-    click.echo(f"Consent database ready: {storage.describe()}")
+    if done.key_created:
+        click.echo(f"Created the log's signing key {storage.key_file} (mode 0600); back it up.")
+    if done.revision_before != done.revision:
+        click.echo(f"Upgraded the schema from {done.revision_before or 'nothing'} to revision "
+                   f"{done.revision}.")
+    click.echo(f"Consent database ready: {storage.describe()}; the tree has {done.tree_size} records.")
+    report = done.report
+    if not report.ok:
+        click.echo(f"The log does not verify at leaf {report.broken_at}: {report.reason}", err=True)
+        sys.exit(1)
+
+
+@consent.command("sequence")
+@click.option("--once", is_flag=True, help="Integrate what is pending, then exit.")
+def sequence_command(once: bool) -> None:
+    """Run the log's sequencer (for CONSENT_SEQUENCER=off): integrate new records into the
+    tree and sign a checkpoint, every 500 ms, while this process holds the lease."""
+    storage = services().storage
+    try:
+        if once:
+            click.echo(json.dumps({"tree_size": storage.integrate_all()}))
+            return
+        thread = SequencerThread(storage.sequence_tick)
+        thread.ensure_started()
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        thread.stop()
+    except StorageError as error:
+        raise OperatorError(str(error)) from None
 
 
 @consent.command("verify")
 def verify_command() -> None:
-    """Recompute the hash chain; exit 0 when intact, 1 at the first broken record."""
+    """Recompute every record's hash and the tree; exit 0 when intact, 1 at the first problem."""
     try:
         report = services().storage.verify()
     except StorageError as error:
         raise OperatorError(str(error)) from None
     click.echo(json.dumps(report.as_json()))
     if not report.ok:
-        click.echo(f"The chain is broken at sequence {report.broken_at}: {report.reason}", err=True)
+        click.echo(f"The log does not verify at leaf {report.broken_at}: {report.reason}", err=True)
         sys.exit(1)
 
 
@@ -76,7 +107,7 @@ def verify_command() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Report what would be deleted; delete nothing.")
 def purge_command(days: int | None, dry_run: bool) -> None:
-    """Delete records past retention, leaving a checkpoint that keeps the chain verifiable."""
+    """Delete the content of records past retention; their leaf hashes stay in the tree."""
     if days is None:
         days = current_app.config["CONSENT_RETENTION_DAYS"]
     started = utc_now()
@@ -91,14 +122,12 @@ def purge_command(days: int | None, dry_run: bool) -> None:
         raise OperatorError(str(error)) from None
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(
-        f"{verb} {result.deleted} records made before {before:%Y-%m-%d %H:%M} UTC "
+        f"{verb} the content of {result.deleted} records made before {before:%Y-%m-%d %H:%M} UTC "
         f"and {result.visitors_deleted} visitors left without records."
     )
-    if result.checkpoint and not dry_run:
-        click.echo(
-            f"Checkpoint {result.checkpoint['sequence']} keeps the chain verifiable from "
-            f"sequence {result.checkpoint['purged']['through_sequence'] + 1}."
-        )
+    if result.through_leaf is not None and not dry_run:
+        click.echo(f"Leaves 0 to {result.through_leaf} keep only their hashes: every proof still "
+                   "verifies.")
 
 
 @consent.command("export")
@@ -140,21 +169,24 @@ def backup_command(file: Path) -> None:
 def restore_check_command(file: Path) -> None:
     """Verify a SQLite backup as an auditor would; exit 0 when it restores into an intact log.
 
-    FILE is opened read-only and restored into a scratch database, whose whole hash chain is
-    recomputed; prints the same JSON as `verify`, exit 1 when the backup is not intact.
+    FILE is opened read-only and restored into a scratch database, whose whole tree is
+    recomputed and whose latest checkpoint is checked against the log's key; prints the
+    same JSON as `verify`, exit 1 when the backup is not intact.
     """
     try:
-        report = backup.restore_check(file)
+        report = backup.restore_check(file, lambda: services().storage.signer().verifier)
     except backup.UnusableBackup as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+    except StorageError as error:
+        raise OperatorError(str(error)) from None
     _report_backup(file, report)
 
 
 def _report_backup(file: Path, report: VerifyReport) -> None:
     click.echo(json.dumps({"backup": str(file), **report.as_json()}))
     if not report.ok:
-        click.echo(f"{file}: the chain is broken at sequence {report.broken_at}: {report.reason}",
+        click.echo(f"{file}: the log does not verify at leaf {report.broken_at}: {report.reason}",
                    err=True)
         sys.exit(1)
 

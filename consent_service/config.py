@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .errors import ConsentServiceError
+from .log_key import DEFAULT_KEY_FILE
 
 MIN_ADMIN_TOKEN_LENGTH = 16
 MAX_RETENTION_DAYS = 36500
@@ -217,6 +218,33 @@ def _proxy_hops(value: Any, _instance_path: Path) -> int:
     return hops
 
 
+def _log_key_file(value: Any, instance_path: Path) -> Path:
+    text = str(value).strip()
+    path = Path(text).expanduser() if text else instance_path / DEFAULT_KEY_FILE
+    return path.absolute()
+
+
+def _log_origin(value: Any, _instance_path: Path) -> str:
+    text = str(value).strip()
+    if not text or "+" in text or any(ch.isspace() or ord(ch) < 0x20 for ch in text) or "://" in text:
+        raise ConfigError(
+            f"CONSENT_LOG_ORIGIN={text!r:.80} cannot name the log; expected a schema-less URL "
+            "without spaces or '+', such as integritet.example.se/consent-log"
+        )
+    return text
+
+
+SEQUENCER_MODES = ("thread", "off")
+
+
+def _sequencer(value: Any, _instance_path: Path) -> str:
+    text = str(value).strip().lower()
+    if text not in SEQUENCER_MODES:
+        raise ConfigError(f"CONSENT_SEQUENCER={text!r:.40}: expected thread (every worker runs one; "
+                          "one at a time integrates) or off (run `flask consent sequence` instead)")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONSENT_DATABASE_URL",
@@ -248,9 +276,31 @@ SETTINGS: tuple[Setting, ...] = (
         _site_dir,
     ),
     Setting(
+        "CONSENT_LOG_KEY_FILE",
+        "",
+        "The log's Ed25519 signing key (created by init-db, mode 0600). Empty means "
+        "consent-log.key in the Flask instance folder.",
+        _log_key_file,
+    ),
+    Setting(
+        "CONSENT_LOG_ORIGIN",
+        "localhost/consent-log",
+        "The log's name, the first line of every checkpoint, given to the key init-db creates "
+        "(a key keeps its name): a schema-less URL such as integritet.example.se/consent-log.",
+        _log_origin,
+    ),
+    Setting(
+        "CONSENT_SEQUENCER",
+        "thread",
+        "thread: every service process runs a sequencer, and the one holding the lease integrates "
+        "new records into the tree every 500 ms; off: run `flask consent sequence` instead.",
+        _sequencer,
+    ),
+    Setting(
         "CONSENT_RETENTION_DAYS",
         "1095",
-        "Days a consent record is kept; `flask consent purge` deletes older ones, leaving a checkpoint.",
+        "Days a consent record is kept; `flask consent purge` deletes the content of older ones "
+        "and keeps their leaf hashes, so every proof still verifies.",
         _retention_days,
     ),
     Setting(

@@ -1,26 +1,26 @@
 """The promises the service keeps on a schedule, checked for ``/api/v1/health`` and ``/metrics``.
 
 Answering requests is not enough: the site must be published anew when a version takes effect
-(or the banner keeps asking consent under the old text), and records must be purged when their
-retention ends (or the policy's promise is broken). Each check is a function of a
+(or the banner keeps asking consent under the old text), records must be purged when their
+retention ends (or the policy's promise is broken), and each receipt's promise kept: the
+record joins the public tree within seconds. Each check is a function of a
 :class:`CheckContext` that says whether one such promise is kept, and if not what to do; a check
 that cannot look (the database is down) fails with the reason.
 
 :data:`HEALTH_CHECKS` lists them in the order the answers give them. Another promise, such as the
-verifiable log's sequencer keeping up, is one more :class:`HealthCheck` in that tuple: health,
-its strict mode and the metrics pick it up by name.
+log's sequencer keeping up, is one more :class:`HealthCheck` in that tuple: health, its strict
+mode and the metrics pick it up by name.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConsentServiceError
-from .records import format_timestamp, parse_timestamp
+from .records import format_timestamp
 from .services import Services
 
 PURGE_GRACE = dt.timedelta(days=2)
@@ -113,19 +113,38 @@ def purge_is_on_time(context: CheckContext) -> CheckResult:
 
 
 def oldest_consent_at(services: Services) -> dt.datetime | None:
-    """When the oldest consent record kept was made. The log is in time order, so it is the first
-    consent record (purge checkpoints are no choices and are kept for good)."""
-    records = services.storage.iter_records()
-    with contextlib.closing(records):
-        for record in records:
-            if record["type"] == "consent":
-                return parse_timestamp(record["recorded_at"])
-    return None
+    """When the oldest consent record whose content is kept was made."""
+    return services.storage.oldest_consent_at()
+
+
+SEQUENCER_DELAY = dt.timedelta(seconds=10)
+"""How long a record may wait for the tree: the sequencer integrates every 500 ms, so ten
+seconds means no process holds a working lease."""
+
+
+def log_is_integrated(context: CheckContext) -> CheckResult:
+    """Records join the tree within seconds: some process's sequencer holds the lease and works."""
+    state = context.services.storage.log_state()
+    oldest = state["oldest_pending"]
+    details = {"tree_size": state["tree_size"], "pending": state["pending"],
+               "oldest_pending": format_timestamp(oldest) if oldest else None,
+               "integrated_at": state["integrated_at"]}
+    if oldest is not None and context.now - oldest > SEQUENCER_DELAY:
+        waited = int((context.now - oldest).total_seconds())
+        return CheckResult(
+            False,
+            f"{state['pending']} records wait for the tree, the oldest for {waited} s: no sequencer "
+            "is running (CONSENT_SEQUENCER=thread in the service, or `flask consent sequence`; "
+            "journalctl -u policy-consent says why)",
+            details)
+    return CheckResult(True, f"the tree has {state['tree_size']} records; {state['pending']} "
+                             "waiting", details)
 
 
 HEALTH_CHECKS: tuple[HealthCheck, ...] = (
     HealthCheck("site", site_is_current),
     HealthCheck("purge", purge_is_on_time),
+    HealthCheck("log", log_is_integrated),
 )
 
 

@@ -39,11 +39,11 @@ class InvalidKey(ApiError):
 
 
 class KeyReused(ConsentServiceError):
-    """The key is already recorded with another choice (``sequence`` is that record)."""
+    """The key is already recorded with another choice (``record_id`` is that record)."""
 
-    def __init__(self, sequence: int) -> None:
-        super().__init__(f"the idempotency key is already recorded, with sequence {sequence}")
-        self.sequence = sequence
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"the idempotency key is already recorded, with record {record_id}")
+        self.record_id = record_id
 
 
 @functools.cache

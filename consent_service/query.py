@@ -24,6 +24,8 @@ from .errors import ApiError
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SHOWN = 32
+_SIZE = re.compile(r"0|[1-9][0-9]{0,17}")
+MAX_SIZE = 10**18 - 1
 """Characters of a refused name or value repeated in a message."""
 
 
@@ -64,6 +66,25 @@ class Day:
 
 
 @dataclass(frozen=True)
+class TreeSize:
+    """A tree size: a whole number written in decimal digits, without sign or leading zero."""
+
+    minimum: int = 0
+
+    @property
+    def expected(self) -> str:
+        return f"a tree size (a whole number from {self.minimum}, such as 1024)"
+
+    def read(self, text: str) -> int:
+        if not _SIZE.fullmatch(text) or int(text) < self.minimum:
+            raise ValueError(text)
+        return int(text)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": MAX_SIZE}
+
+
+@dataclass(frozen=True)
 class OneOf:
     """One of a few fixed words."""
 
@@ -91,6 +112,7 @@ class Parameter:
     name: str
     kind: Kind
     description: str
+    required: bool = False
 
     @property
     def default(self) -> Any:
@@ -101,7 +123,7 @@ class Parameter:
         return {
             "name": self.name,
             "in": "query",
-            "required": False,
+            "required": self.required,
             "description": self.description,
             "schema": self.kind.schema(),
         }
@@ -124,6 +146,10 @@ class Query:
         unknown = [name for name in given if name not in declared]
         if unknown and self.refuse_unknown:
             raise self._unknown(unknown[0])
+        for parameter in self.parameters:
+            if parameter.required and parameter.name not in given:
+                raise InvalidParameter("missing_parameter", f"{parameter.name} is required: give "
+                                       f"{parameter.kind.expected}.", field=parameter.name)
         return {
             name: self._value(parameter, given[name]) if name in given else parameter.default
             for name, parameter in declared.items()

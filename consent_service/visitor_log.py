@@ -29,6 +29,7 @@ from .i18n import format_moment
 from .idempotency import FORM_FIELD, KeyReused, key_from_form
 from .metrics import count_appended
 from .query import OneOf, Parameter, Query, reads_query
+from .receipts import visitor_receipt
 from .records import parse_timestamp
 from .security import page_origin, use_page_csp
 from .services import services
@@ -50,7 +51,31 @@ def my_consents() -> Response:
     visitor_id = authenticate(services().storage, credential)
     if visitor_id is None:
         raise unauthorized()
-    response = jsonify({"visitor": visitor_id, "records": services().storage.records_for_visitor(visitor_id)})
+    records, checkpoint = services().storage.records_for_visitor(visitor_id)
+    response = jsonify({"visitor": visitor_id, "records": records, "checkpoint": checkpoint})
+    response.cache_control.no_store = True
+    response.vary.update(("Cookie", "Authorization"))
+    return response
+
+
+@bp.get(VISITOR_LOG_ENDPOINT + "/<record_id>/receipt")
+@reads_query()
+def my_receipt(record_id: str) -> Response:
+    """One of the visitor's records' receipt as a JSON file to keep: the log's signed promise,
+    with the inclusion proof and checkpoint once the record is in the tree, so that
+    ``policy-site verify-receipt`` checks it offline with the log's key."""
+    credential, _ = presented_credential(request)
+    storage = services().storage
+    visitor_id = authenticate(storage, credential)
+    if visitor_id is None:
+        raise unauthorized()
+    records, checkpoint = storage.records_for_visitor(visitor_id)
+    record = next((r for r in records if r["id"] == record_id), None)
+    if record is None:
+        raise ApiError("not_found", "You have no record with this id.", status=404)
+    response = Response(json.dumps(visitor_receipt(storage.signer(), record, checkpoint), indent=2) + "\n",
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="consent-receipt-{record_id}.json"'
     response.cache_control.no_store = True
     response.vary.update(("Cookie", "Authorization"))
     return response
@@ -64,7 +89,7 @@ def page(language: str, query: dict[str, Any]) -> Response:
     use_page_csp()
     svc = services()
     visitor_id = authenticate(svc.storage, request.cookies.get(COOKIE_NAME))
-    records = svc.storage.records_for_visitor(visitor_id) if visitor_id else []
+    records, _ = svc.storage.records_for_visitor(visitor_id) if visitor_id else ([], None)
     try:
         history: History[PublishedVersion] | None = svc.history()
     except SiteNotBuilt:
@@ -183,7 +208,10 @@ def _present(record: dict[str, Any], language: str, history: History[PublishedVe
     version = history.get(policy["version"]) if history else None
     edition = version.editions.get(policy["language"]) if version else None
     return {
-        "sequence": record["sequence"],
+        "id": record["id"],
+        "receipt_url": f"{VISITOR_LOG_ENDPOINT}/{record['id']}/receipt",
+        "proof": record["proof"],
+        "leaf_index": record["leaf_index"],
         "iso": _html_datetime(moment),
         "when": format_moment(moment, language, services().timezone),
         "action": record["action"],

@@ -222,6 +222,14 @@ def sign_note(text: str, *signers: Signer) -> str:
     return note
 
 
+def add_signature(note: str, signer: Signer) -> str:
+    """``note`` with one more signature line, by ``signer``, over the same text: how a log
+    whose key was rotated vouches for the checkpoint the old key signed, and how a witness
+    cosigns. The signatures already there are kept as they are."""
+    text, _ = parse_note(note)
+    return note + sign_note(text, signer)[len(text) + 1:]
+
+
 def parse_note(note: str | bytes) -> tuple[str, tuple[Signature, ...]]:
     """The text and the signatures of ``note``, read but not verified."""
     if isinstance(note, bytes):

@@ -59,6 +59,7 @@ class ConsentServer:
         self.environment = {
             "CONSENT_SITE_DIR": str(site),
             "CONSENT_DATABASE_URL": f"sqlite:///{workdir / 'consent.sqlite3'}",
+            "CONSENT_LOG_KEY_FILE": str(workdir / "consent-log.key"),
             "CONSENT_RATE_LIMIT": "off",
             "CONSENT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
@@ -112,12 +113,14 @@ class ConsentServer:
 
 
 def my_records(page: Any, server: ConsentServer) -> list[dict[str, Any]]:
-    """The visitor's own records, newest first, asked with the page's cookies (as the visitor)."""
+    """The visitor's own records, newest first, asked with the page's cookies (as the visitor),
+    without the inclusion proofs the log adds, so that they compare with the export's."""
     response = page.request.get(server.url + "api/v1/me/consents")
     if response.status == 401:
         return []
     assert response.status == 200, response.text()
-    return response.json()["records"]
+    return [{key: value for key, value in record.items() if key != "proof"}
+            for record in response.json()["records"]]
 
 
 def all_records(server: ConsentServer) -> list[dict[str, Any]]:

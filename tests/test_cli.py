@@ -1,4 +1,4 @@
-"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_audit.py)."""
+"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_log_commands.py)."""
 
 from __future__ import annotations
 

@@ -165,11 +165,13 @@ def consent_commands(page: Any) -> list[list[Any]]:
 
 
 def visitor_log(page: Any, sites: Sites) -> list[dict[str, Any]]:
-    """The visitor's own records, asked by the browser from the policy origin with its cookies."""
+    """The visitor's own records, asked by the browser from the policy origin with its cookies,
+    without the inclusion proofs the log adds, so that they compare with the export's."""
     other = page.context.new_page()
     try:
         response = other.goto(sites.policy_origin + "/api/v1/me/consents")
-        return [] if response.status == 401 else response.json()["records"]
+        records = [] if response.status == 401 else response.json()["records"]
+        return [{key: value for key, value in record.items() if key != "proof"} for record in records]
     finally:
         other.close()
 

@@ -23,6 +23,7 @@ from policy_core.note import (
     Signer,
     UnknownKey,
     Verifier,
+    add_signature,
     key_id,
     open_note,
     parse_note,
@@ -200,3 +201,12 @@ def test_only_a_text_ending_in_a_newline_without_control_characters_is_signed(
 def test_note_errors_are_core_errors() -> None:
     for error in (MalformedNote, MalformedKey, UnknownKey, BadSignature):
         assert issubclass(error, NoteError) and issubclass(error, CoreError)
+
+
+def test_a_signature_added_later_covers_the_same_text_and_keeps_the_first() -> None:
+    first, second = Signer.generate("log.example/one"), Signer.generate("log.example/one")
+    note = sign_note("log.example/one\n5\nAAAA\n", first)
+    both = add_signature(note, second)
+    assert both.startswith(note), "the earlier signature stays as it was"
+    assert open_note(both, first.verifier).text == open_note(both, second.verifier).text
+    assert [s.key_id for s in parse_note(both)[1]] == [first.verifier.key_id, second.verifier.key_id]

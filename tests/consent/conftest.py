@@ -112,13 +112,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, site_dir: Path) -> dict[str, Any]:
+def app_config(database_url: str, site_dir: Path, tmp_path: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
         "CONSENT_DATABASE_URL": database_url,
         "CONSENT_SITE_DIR": str(site_dir),
         "CONSENT_ADMIN_TOKEN": ADMIN_TOKEN,
         "CONSENT_RATE_LIMIT": "off",
+        "CONSENT_LOG_KEY_FILE": str(tmp_path / "consent-log.key"),
+        "CONSENT_LOG_ORIGIN": "consent.example.test/log",
+        # Tests integrate explicitly (storage.integrate_all()); gunicorn runs the thread.
+        "CONSENT_SEQUENCER": "off",
     }
 
 
@@ -139,7 +143,7 @@ def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
         application = create_app({**app_config, **changes})
         application.test_client_class = BufferedClient
         created.append(application)
-        services(application).storage.init_schema()
+        services(application).storage.initialise(application.config["CONSENT_LOG_ORIGIN"])
         return application
 
     yield make
@@ -179,6 +183,7 @@ def start_gunicorn(app_config: dict[str, Any], app: Any, tmp_path: Path) -> Iter
 
     def start(workers: int = 2, **extra: str) -> Gunicorn:
         environment = {key: str(value) for key, value in app_config.items() if key.startswith("CONSENT_")}
+        environment["CONSENT_SEQUENCER"] = "thread"
         environment.update(extra)
         server = Gunicorn(environment, workers, tmp_path / f"gunicorn-{len(servers)}.log")
         servers.append(server)

@@ -20,6 +20,7 @@ from typing import Any
 from pgserver import free_port
 
 from consent_service.choice import Choice
+from consent_service.storage import Storage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -186,6 +187,13 @@ def http_json(
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
 
 
+def http_text(url: str) -> str:
+    """The body of a plain GET that must answer 200 (the log's text/plain endpoints)."""
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.status == 200, url
+        return response.read().decode("utf-8")
+
+
 def as_choice(body: dict) -> Choice:
     """The storage layer's ``Choice`` for a request body, as the API builds it."""
     return Choice(
@@ -199,3 +207,10 @@ def as_choice(body: dict) -> Choice:
         source=body["source"],
         required=frozenset(REQUIRED),
     )
+
+
+def clocked_storage(app: Any, moment: dt.datetime) -> Storage:
+    """A second Storage on ``app``'s database and log key whose clock stands at ``moment``: records
+    it appends are made then (close it with ``dispose``)."""
+    return Storage(app.config["CONSENT_DATABASE_URL"], key_file=app.config["CONSENT_LOG_KEY_FILE"],
+                   clock=lambda: moment)

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 from consent_testing import ADMIN_TOKEN as ADMIN
-from consent_testing import as_choice
+from consent_testing import as_choice, clocked_storage
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from consent_service.app import create_app
 from consent_service.records import metadata
 from consent_service.schema import openapi_document
 from consent_service.services import services
-from consent_service.storage import Storage
 
 API = "/api/v1"
 ALLOWED = "https://www.example.se"
@@ -50,6 +50,11 @@ class Operation:
     @property
     def url(self) -> str:
         return API + self.path
+
+    def required_query(self) -> str:
+        """A well-formed query for the parameters the operation requires (tree sizes: 1)."""
+        names = [p["name"] for p in self.spec.get("parameters", []) if p["in"] == "query" and p["required"]]
+        return "?" + "&".join(f"{name}=1" for name in names) if names else ""
 
     @property
     def documented(self) -> set[int]:
@@ -167,15 +172,19 @@ def test_the_readme_example_of_recording_a_choice_is_accepted(client, storage):
 class Service:
     """The service in every circumstance the walk needs, all over one database."""
 
-    def __init__(self, make_app: Callable[..., Any], tmp_path: Path) -> None:
+    def __init__(self, make_app: Callable[..., Any], app_config: dict[str, Any], tmp_path: Path) -> None:
         unbuilt = tmp_path / "unbuilt-site"
         unbuilt.mkdir()
         self.app = make_app(CONSENT_ALLOWED_ORIGINS=ALLOWED)
+        keyless = create_app({**app_config, "CONSENT_LOG_KEY_FILE": str(tmp_path / "no-such.key")})
+        keyless.test_client_class = self.app.test_client_class
+        self.keyless = keyless
         self.clients = {
             "normal": self.app.test_client(),
             "rate limited": make_app(CONSENT_RATE_LIMIT="1/minute").test_client(),
             "audit off": make_app(CONSENT_ADMIN_TOKEN="").test_client(),
             "site not built": make_app(CONSENT_SITE_DIR=str(unbuilt)).test_client(),
+            "key missing": keyless.test_client(),
         }
         [poster] = [operation for operation in documented_operations() if operation.example() is not None]
         created = self.clients["normal"].post(poster.url, json=poster.example())
@@ -187,12 +196,14 @@ class Service:
         recorded = self.clients["normal"].post(poster.url, json=other, headers={KEY: self.used_key})
         assert recorded.status_code == 201
         # A choice made three days ago that no purge has seen since: the purge is overdue.
-        earlier = Storage(self.app.config["CONSENT_DATABASE_URL"],
-                          clock=lambda: dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+        earlier = clocked_storage(self.app, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
         try:
             earlier.append_consent(as_choice(poster.example()), visitor_id=None)
         finally:
             earlier.dispose()
+        storage = services(self.app).storage
+        storage.integrate_all()
+        self.record_id = created.get_json()["id"]
 
     def send(
         self,
@@ -202,6 +213,7 @@ class Service:
         credentials: bool = True,
         headers: dict[str, str] | None = None,
         query: str = "",
+        record: str | None = None,
         **body: Any,
     ) -> Any:
         """The operation as a well-behaved client sends it, with what the caller changes."""
@@ -209,8 +221,9 @@ class Service:
         sent.update(headers or {})
         if not body and operation.example() is not None:
             body = {"json": operation.example()}
+        url = operation.url.replace("{record_id}", record or self.record_id)
         return self.clients[client].open(
-            operation.url + query, method=operation.method, headers=sent, **body
+            url + (query or operation.required_query()), method=operation.method, headers=sent, **body
         )
 
     def preflight(self, operation: Operation, origin: str) -> Any:
@@ -227,7 +240,7 @@ class Service:
 
     def tamper(self) -> None:
         with services(self.app).storage.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE consent_records SET action = 'withdraw' WHERE sequence = 1")
+            conn.exec_driver_sql("UPDATE consent_records SET action = 'withdraw' WHERE leaf_index = 0")
 
     def drop_tables(self) -> None:
         metadata.drop_all(services(self.app).storage.engine)
@@ -263,13 +276,22 @@ CIRCUMSTANCES: dict[str, Callable[[Service, Operation], Any]] = {
     "over the rate limit": lambda s, op: [s.send(op, client="rate limited") for _ in range(2)][-1],
     "while the audit endpoints are off": lambda s, op: s.send(op, client="audit off"),
     "while the site is not built": lambda s, op: s.send(op, client="site not built"),
+    "while the log's signing key is missing": lambda s, op: s.send(op, client="key missing"),
+    "for a record that is not the caller's": lambda s, op: s.send(op, record="not-a-record-of-yours"),
     "after a record was edited": lambda s, op: (s.tamper(), s.send(op))[1],
     "while the database has no tables": lambda s, op: (s.drop_tables(), s.send(op))[1],
 }
 
 
-def test_every_operation_answers_exactly_the_statuses_it_documents(make_app, tmp_path):
-    service = Service(make_app, tmp_path)
+def test_every_operation_answers_exactly_the_statuses_it_documents(make_app, app_config, tmp_path):
+    service = Service(make_app, app_config, tmp_path)
+    try:
+        _walk_every_status(service)
+    finally:
+        services(service.keyless).storage.dispose()
+
+
+def _walk_every_status(service: Service) -> None:
     operations = documented_operations()
     observed: dict[Operation, set[int]] = {operation: set() for operation in operations}
     for circumstance, provoke in CIRCUMSTANCES.items():

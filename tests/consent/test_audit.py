@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 
 import pytest
+from rfc9162 import rfc_mth
 
-from policy_core.chain import GENESIS_HASH, record_hash
+from policy_core.checkpoint import open_checkpoint
+from policy_core.note import Verifier
 
 
 @pytest.fixture
-def four_choices(client, make_body):
-    """Four choices from two visitors; returns their 201 answers in order."""
+def four_choices(client, make_body, storage):
+    """Four choices from two visitors, in the tree; returns their 201 answers in order."""
     other = client.application.test_client()
     browsers = [(client, "accept_all"), (client, "custom"), (other, "reject_all"), (other, "withdraw")]
-    return [browser.post("/api/v1/consents", json=make_body(kind)).get_json() for browser, kind in browsers]
+    answers = [b.post("/api/v1/consents", json=make_body(kind)).get_json() for b, kind in browsers]
+    storage.integrate_all()
+    return answers
 
 
 def export_lines(client, admin_headers, query=""):
@@ -52,20 +57,20 @@ def test_audit_endpoints_refuse_a_missing_or_wrong_token(client, header):
         assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_export_streams_every_record_as_ndjson_in_sequence_order(client, admin_headers, four_choices):
+def test_export_streams_every_record_as_ndjson_in_leaf_order(client, admin_headers, four_choices):
     response = client.get("/api/v1/audit/export", headers=admin_headers)
     assert response.mimetype == "application/x-ndjson"
     assert "attachment" in response.headers["Content-Disposition"]
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
-    assert [line["sequence"] for line in lines] == [1, 2, 3, 4]
+    assert [line["leaf_index"] for line in lines] == [0, 1, 2, 3]
     assert [line["hash"] for line in lines] == [answer["hash"] for answer in four_choices]
     assert set(lines[0]) == {
         "type",
         "id",
         "visitor",
         "recorded_at",
-        "sequence",
-        "prev_hash",
+        "salt",
+        "leaf_index",
         "hash",
         "action",
         "categories",
@@ -77,26 +82,30 @@ def test_export_streams_every_record_as_ndjson_in_sequence_order(client, admin_h
     assert lines[0]["type"] == "consent"
 
 
-def test_an_auditor_can_recompute_every_hash_from_the_export_alone(client, admin_headers, four_choices):
-    previous = GENESIS_HASH
-    for line in export_lines(client, admin_headers):
-        assert line["prev_hash"] == previous
-        assert record_hash(line) == line["hash"]
-        previous = line["hash"]
+def test_an_auditor_can_recompute_every_hash_and_the_signed_root_from_the_export_alone(
+        client, admin_headers, four_choices):
+    lines = export_lines(client, admin_headers)
+    for line in lines:
+        without = {key: value for key, value in line.items() if key not in ("hash", "leaf_index")}
+        assert hashlib.sha256(json.dumps(without, sort_keys=True, separators=(",", ":"),
+                                         ensure_ascii=False).encode()).hexdigest() == line["hash"]
+    verifier = Verifier.from_vkey(client.get("/api/v1/log/key").get_data(as_text=True))
+    head = open_checkpoint(client.get("/api/v1/log/checkpoint").get_data(as_text=True), verifier)
+    assert head.root == rfc_mth([bytes.fromhex(line["hash"]) for line in lines])
 
 
 def test_export_filters_by_from_and_to_dates(client, admin_headers, four_choices, storage):
     tamper(
         storage,
-        "UPDATE consent_records SET recorded_at = '2026-01-10T12:00:00.000000Z' WHERE sequence = 1",
+        "UPDATE consent_records SET recorded_at = '2026-01-10T12:00:00.000000Z' WHERE leaf_index = 0",
     )
 
-    def sequences(query):
-        return [r["sequence"] for r in export_lines(client, admin_headers, query)]
+    def leaves(query):
+        return [r["leaf_index"] for r in export_lines(client, admin_headers, query)]
 
-    assert sequences("?from=2026-01-10&to=2026-01-10") == [1]
-    assert 1 not in sequences("?from=2026-01-11")
-    assert sequences("?to=2026-01-09") == []
+    assert leaves("?from=2026-01-10&to=2026-01-10") == [0]
+    assert 0 not in leaves("?from=2026-01-11")
+    assert leaves("?to=2026-01-09") == []
 
 
 @pytest.mark.parametrize(
@@ -151,62 +160,64 @@ def test_export_as_csv(client, admin_headers, four_choices):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [int(row["sequence"]) for row in rows] == [1, 2, 3, 4]
+    assert [int(row["leaf_index"]) for row in rows] == [0, 1, 2, 3]
     assert rows[0]["action"] == "accept_all"
     assert json.loads(rows[0]["categories"]) == {"media": True, "necessary": True, "statistics": True}
     assert rows[1]["hash"] == four_choices[1]["hash"]
 
 
-def test_verify_reports_an_intact_chain(client, admin_headers, four_choices):
+def test_verify_reports_an_intact_log_and_its_root(client, admin_headers, four_choices):
     response = client.get("/api/v1/audit/verify", headers=admin_headers)
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True, "records": 4, "head": four_choices[-1]["hash"]}
+    root = rfc_mth([bytes.fromhex(answer["hash"]) for answer in four_choices]).hex()
+    assert response.get_json() == {"ok": True, "records": 4, "tree_size": 4, "root_hash": root}
 
 
 def test_verify_of_an_empty_database(client, admin_headers):
     assert client.get("/api/v1/audit/verify", headers=admin_headers).get_json() == {
         "ok": True,
         "records": 0,
-        "head": GENESIS_HASH,
+        "tree_size": 0,
+        "root_hash": rfc_mth([]).hex(),
     }
 
 
 TAMPERING = {
-    "edited": (["UPDATE consent_records SET action = 'reject_all' WHERE sequence = 2"], 2),
+    "edited": (["UPDATE consent_records SET action = 'reject_all' WHERE leaf_index = 1"], 1),
     "edited categories": (
         [
             """UPDATE consent_records SET categories = '{"media":false,"necessary":true,"statistics":false}'
-            WHERE sequence = 1"""
+            WHERE leaf_index = 0"""
         ],
-        1,
+        0,
     ),
     "re-dated": (
-        ["UPDATE consent_records SET recorded_at = '2025-01-01T00:00:00.000000Z' WHERE sequence = 3"],
-        3,
+        ["UPDATE consent_records SET recorded_at = '2025-01-01T00:00:00.000000Z' WHERE leaf_index = 2"],
+        2,
     ),
     "reassigned to another visitor": (
         [
             "UPDATE consent_records SET visitor_id ="
-            " (SELECT visitor_id FROM consent_records WHERE sequence = 4) WHERE sequence = 2"
+            " (SELECT visitor_id FROM consent_records WHERE leaf_index = 3) WHERE leaf_index = 1"
         ],
-        2,
+        1,
     ),
-    "deleted": (["DELETE FROM consent_records WHERE sequence = 2"], 2),
-    "first deleted": (["DELETE FROM consent_records WHERE sequence = 1"], 1),
-    "last deleted": (["DELETE FROM consent_records WHERE sequence = 4"], 4),
+    "deleted": (["DELETE FROM consent_records WHERE leaf_index = 1"], 1),
+    "first deleted": (["DELETE FROM consent_records WHERE leaf_index = 0"], 0),
+    "last deleted": (["DELETE FROM consent_records WHERE leaf_index = 3"], 3),
     "reordered": (
         [
-            "UPDATE consent_records SET sequence = -2 WHERE sequence = 2",
-            "UPDATE consent_records SET sequence = 2 WHERE sequence = 3",
-            "UPDATE consent_records SET sequence = 3 WHERE sequence = -2",
+            "UPDATE consent_records SET leaf_index = -2 WHERE leaf_index = 1",
+            "UPDATE consent_records SET leaf_index = 1 WHERE leaf_index = 2",
+            "UPDATE consent_records SET leaf_index = 2 WHERE leaf_index = -2",
         ],
-        2,
+        1,
     ),
 }
 
 
 @pytest.mark.parametrize("kind", TAMPERING)
-def test_verify_names_the_first_broken_sequence(client, admin_headers, storage, four_choices, kind):
+def test_verify_names_the_first_broken_leaf(client, admin_headers, storage, four_choices, kind):
     statements, broken_at = TAMPERING[kind]
     tamper(storage, *statements)
     response = client.get("/api/v1/audit/verify", headers=admin_headers)
@@ -218,7 +229,7 @@ def test_verify_names_the_first_broken_sequence(client, admin_headers, storage, 
 
 
 @pytest.mark.parametrize("kind", ["edited", "deleted", "reordered"])
-def test_the_cli_verify_exits_1_on_a_broken_chain(runner, storage, four_choices, kind):
+def test_the_cli_verify_exits_1_on_a_broken_log(runner, storage, four_choices, kind):
     statements, broken_at = TAMPERING[kind]
     tamper(storage, *statements)
     result = runner.invoke(args=["consent", "verify"])
@@ -226,7 +237,8 @@ def test_the_cli_verify_exits_1_on_a_broken_chain(runner, storage, four_choices,
     assert json.loads(result.stdout.splitlines()[0])["broken_at"] == broken_at
 
 
-def test_the_cli_verify_exits_0_on_an_intact_chain(runner, four_choices):
+def test_the_cli_verify_exits_0_on_an_intact_log(runner, four_choices):
     result = runner.invoke(args=["consent", "verify"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"ok": True, "records": 4, "head": four_choices[-1]["hash"]}
+    root = rfc_mth([bytes.fromhex(answer["hash"]) for answer in four_choices]).hex()
+    assert json.loads(result.stdout) == {"ok": True, "records": 4, "tree_size": 4, "root_hash": root}

@@ -7,6 +7,7 @@ The commands run as operators run them, in their own processes with the service'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from consent_testing import REPO_ROOT, as_choice
+from sqlalchemy.engine import make_url
 
 from consent_service.storage import Storage
 
@@ -51,7 +53,7 @@ def digest(path: Path) -> str:
 
 
 @SQLITE_ONLY
-def test_a_backup_taken_while_the_service_appends_is_a_consistent_prefix_of_the_chain(
+def test_a_backup_taken_while_the_service_appends_is_a_tree_the_live_log_signed(
     start_gunicorn, http, make_body, settings, tmp_path: Path
 ) -> None:
     server = start_gunicorn(workers=2)
@@ -62,7 +64,7 @@ def test_a_backup_taken_while_the_service_appends_is_a_consistent_prefix_of_the_
         while not stop.is_set():
             status, _, body = http("POST", f"{server.url}/api/v1/consents", make_body("accept_all"))
             assert status == 201
-            answered[body["hash"]] = body["sequence"]
+            answered[body["hash"]] = body["id"]
 
     writers = [threading.Thread(target=keep_appending) for _ in range(3)]
     for writer in writers:
@@ -82,10 +84,16 @@ def test_a_backup_taken_while_the_service_appends_is_a_consistent_prefix_of_the_
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert report["head"] in answered, "the copy ends at a record the service had committed"
-    assert report["records"] == answered[report["head"]]
-    assert report["records"] < len(answered), "the service went on appending during the backup"
     backup = tmp_path / "consent.backup.sqlite3"
+    with contextlib.closing(sqlite3.connect(backup)) as copy:
+        copied = [row[0] for row in copy.execute("SELECT hash FROM consent_records")]
+    assert set(copied) <= set(answered), "the copy holds only records the service had committed"
+    assert len(copied) < len(answered), "the service went on appending during the backup"
+    live = make_url(settings["CONSENT_DATABASE_URL"]).database
+    with contextlib.closing(sqlite3.connect(live)) as service:
+        signed = service.execute("SELECT root_hash FROM log_checkpoints WHERE tree_size = ?",
+                                 (report["tree_size"],)).fetchone()
+    assert signed == (report["root_hash"],), "the copy's tree is one the live log signed"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600, "it holds the hashes of visitors' secrets"
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("consent.backup")) == [
         "consent.backup.sqlite3"], "one self-contained file, no -wal beside it"
@@ -100,12 +108,13 @@ def test_restore_check_names_an_edited_record_and_never_writes_to_the_backup(
     storage, make_body, settings, tmp_path: Path
 ) -> None:
     append(storage, [make_body(kind) for kind in ("accept_all", "custom", "reject_all")], "a" * 32)
+    storage.integrate_all()
     folder = tmp_path / "backups"
     folder.mkdir()
     backup = folder / "backup.sqlite3"
     assert consent(settings, "backup", str(backup)).returncode == 0
     with sqlite3.connect(backup) as connection:
-        connection.execute("UPDATE consent_records SET action = 'reject_all' WHERE sequence = 2")
+        connection.execute("UPDATE consent_records SET action = 'reject_all' WHERE leaf_index = 1")
     connection.close()
     os.chmod(backup, 0o400)
     before = digest(backup)
@@ -113,8 +122,8 @@ def test_restore_check_names_an_edited_record_and_never_writes_to_the_backup(
     result = consent(settings, "restore-check", str(backup))
 
     assert result.returncode == 1
-    assert json.loads(result.stdout)["broken_at"] == 2
-    assert "the chain is broken at sequence 2" in result.stderr
+    assert json.loads(result.stdout)["broken_at"] == 1
+    assert "the log does not verify at leaf 1" in result.stderr
     assert digest(backup) == before
     assert sorted(path.name for path in folder.iterdir()) == ["backup.sqlite3"]
 
@@ -159,6 +168,7 @@ def test_a_pg_dump_restores_with_pg_restore_and_verifies(
 ) -> None:
     """The README's PostgreSQL backup and restore commands, against a real server."""
     append(storage, [make_body(kind) for kind in ("accept_all", "custom", "withdraw")], "c" * 32)
+    storage.integrate_all()
     original = storage.verify()
     dump = tmp_path / "consent.dump"
     bindir = postgres_server.bindir
@@ -174,7 +184,8 @@ def test_a_pg_dump_restores_with_pg_restore_and_verifies(
 
     verify = consent({**settings, "CONSENT_DATABASE_URL": restored}, "verify")
     assert verify.returncode == 0, verify.stderr
-    assert json.loads(verify.stdout) == {"ok": True, "records": 3, "head": original.head}
+    assert json.loads(verify.stdout) == {"ok": True, "records": 3, "tree_size": 3,
+                                         "root_hash": original.root_hash}
     copy = Storage(restored)
     try:
         assert [r["hash"] for r in copy.iter_records()] == [r["hash"] for r in storage.iter_records()]

@@ -8,30 +8,30 @@ import pytest
 from consent_testing import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash, shown_hash
 from sqlalchemy import inspect, text
 
-from policy_core.chain import GENESIS_HASH, record_hash
+from policy_core.log_record import record_hash
 
 
 def post(client, body, **kwargs):
     return client.post("/api/v1/consents", json=body, **kwargs)
 
 
-def test_a_choice_is_recorded_with_id_sequence_and_chain_hash(client, make_body):
+def test_a_choice_is_recorded_with_id_hash_and_a_receipt(client, make_body):
     response = post(client, make_body("custom"))
     assert response.status_code == 201
     created = response.get_json()
-    assert set(created) == {"id", "sequence", "hash", "recorded_at", "visitor"}
-    assert created["sequence"] == 1
+    assert set(created) == {"id", "hash", "recorded_at", "visitor", "receipt"}
+    assert set(created["receipt"]) == {"origin", "id", "hash", "time", "signature"}
     assert re.fullmatch(r"[0-9a-f]{64}", created["hash"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", created["recorded_at"])
 
 
-def test_the_stored_record_holds_the_posted_fields_and_hashes_to_its_chain_hash(client, storage, make_body):
+def test_the_stored_record_holds_the_posted_fields_and_hashes_to_its_hash(client, storage, make_body):
     body = make_body("custom")
     created = post(client, body).get_json()
     [record] = list(storage.iter_records())
     for field in ("action", "categories", "policy", "inventory", "source"):
         assert record[field] == body[field]
-    assert record["prev_hash"] == GENESIS_HASH
+    assert "prev_hash" not in record and "sequence" not in record
     assert record["hash"] == created["hash"] == record_hash(record)
     assert (record["id"], record["visitor"], record["type"]) == (
         created["id"],
@@ -73,12 +73,21 @@ def test_the_database_stores_only_a_hash_of_the_secret(client, storage, make_bod
     assert len(stored) == 64
 
 
-def test_later_choices_chain_onto_earlier_ones(client, storage, make_body):
+def test_the_same_choice_twice_hashes_differently_so_a_hash_says_nothing_of_its_content(
+        client, storage, make_body):
+    first = post(client, make_body("reject_all")).get_json()
+    second = post(client, make_body("reject_all")).get_json()
+    assert first["hash"] != second["hash"]
+    salts = [record["salt"] for record in storage.iter_records()]
+    assert len(set(salts)) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", salt) for salt in salts)
+
+
+def test_later_choices_follow_earlier_ones_in_the_tree(client, storage, make_body):
     first = post(client, make_body("accept_all")).get_json()
     second = post(client, make_body("reject_all")).get_json()
-    assert second["sequence"] == first["sequence"] + 1
+    storage.integrate_all()
     records = list(storage.iter_records())
-    assert records[1]["prev_hash"] == first["hash"]
+    assert [(r["id"], r["leaf_index"]) for r in records] == [(first["id"], 0), (second["id"], 1)]
 
 
 def test_a_bearer_credential_appends_to_that_visitor(app, make_body):

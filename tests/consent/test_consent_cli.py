@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -21,7 +22,8 @@ def test_init_db_creates_the_tables_and_is_harmless_to_repeat(runner, storage, c
         result = runner.invoke(args=["consent", "init-db"])
         assert result.exit_code == 0, result.output
         assert "Consent database ready" in result.output
-    assert {"visitors", "consent_records", "chain_head", "schema_info"} <= set(
+    assert {"visitors", "consent_records", "log_tiles", "log_checkpoints", "log_state",
+            "alembic_version"} <= set(
         inspect(storage.engine).get_table_names()
     )
     assert len(list(storage.iter_records())) == 1
@@ -99,4 +101,5 @@ def test_the_readme_run_commands_work_from_a_shell(tmp_path, site_dir):
     for command in ("init-db", "init-db", "verify"):
         result = subprocess.run([*flask, command], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"ok": True, "records": 0, "head": "0" * 64}
+    assert json.loads(result.stdout) == {"ok": True, "records": 0, "tree_size": 0,
+                                         "root_hash": hashlib.sha256(b"").hexdigest()}

@@ -13,11 +13,10 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from consent_testing import ADMIN_TOKEN, CURRENT, as_choice
+from consent_testing import ADMIN_TOKEN, CURRENT, as_choice, clocked_storage
 from site_testing import html_problems
 
 from consent_service.security import PAGE_CSP
-from consent_service.storage import Storage
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -209,7 +208,7 @@ def test_the_pages_are_valid_html(signed_in, app, make_body, tmp_path):
 # The numbers --------------------------------------------------------------------------------------
 
 def choose(app, make_body, moment: dt.datetime, kind: str, source: str = "banner") -> None:
-    storage = Storage(app.config["CONSENT_DATABASE_URL"], clock=lambda: moment)
+    storage = clocked_storage(app, moment)
     try:
         storage.append_consent(as_choice(make_body(kind, source=source)), visitor_id=None)
     finally:

@@ -8,11 +8,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from consent_testing import CURRENT, SUPERSEDED, as_choice, version_entry, write_site
+from consent_testing import CURRENT, SUPERSEDED, as_choice, clocked_storage, version_entry, write_site
 
 from consent_service.health import HEALTH_CHECKS, PURGE_GRACE, CheckContext, run_checks
+from consent_service.retention import PurgeRun
 from consent_service.services import services
-from consent_service.storage import PurgeRun, Storage
 
 NOW = dt.datetime.now(dt.UTC)
 TODAY = NOW.date()
@@ -35,11 +35,12 @@ def append_at(app, make_body):
     """Append a choice as if made at ``moment``, through a Storage whose clock stands there."""
 
     def append(moment: dt.datetime) -> None:
-        storage = Storage(app.config["CONSENT_DATABASE_URL"], clock=lambda: moment)
+        storage = clocked_storage(app, moment)
         try:
             storage.append_consent(as_choice(make_body("reject_all")), visitor_id=None)
         finally:
             storage.dispose()
+        services(app).storage.integrate_all()  # the sequencer would have, within a second
 
     return append
 
@@ -153,4 +154,23 @@ def test_the_checks_are_one_list_a_new_promise_joins(app):
     with app.app_context():
         context = CheckContext(services(app), NOW)
         results = run_checks(context)
-    assert list(results) == [check.name for check in HEALTH_CHECKS] == ["site", "purge"]
+    assert list(results) == [check.name for check in HEALTH_CHECKS] == ["site", "purge", "log"]
+
+
+def test_records_waiting_for_the_tree_show_the_sequencer_behind_until_it_integrates(
+        app, client, make_body):
+    """Every receipt promises inclusion within seconds; a record waiting longer means no
+    sequencer holds a working lease."""
+    waiting = clocked_storage(app, NOW - dt.timedelta(seconds=60))
+    try:
+        waiting.append_consent(as_choice(make_body("reject_all")), visitor_id=None)
+    finally:
+        waiting.dispose()
+    status, answer = health(client, strict=True)
+    assert (status, answer["status"]) == (503, "behind")
+    check = answer["checks"]["log"]
+    assert (check["ok"], check["pending"], check["tree_size"]) == (False, 1, 0)
+    assert "sequencer" in check["message"]
+    services(app).storage.integrate_all()
+    status, answer = health(client, strict=True)
+    assert (status, answer["checks"]["log"]["ok"], answer["checks"]["log"]["tree_size"]) == (200, True, 1)

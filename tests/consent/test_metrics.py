@@ -15,10 +15,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from consent_testing import ADMIN_TOKEN, CURRENT, SUPERSEDED, as_choice, version_entry, write_site
+from consent_testing import (
+    ADMIN_TOKEN,
+    CURRENT,
+    SUPERSEDED,
+    as_choice,
+    clocked_storage,
+    version_entry,
+    write_site,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
-from consent_service.storage import Storage
+from consent_service.services import services
 from policy_core.publish_report import PublishReport, write_report
 
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.7"}
@@ -88,11 +96,12 @@ def test_the_scheduled_jobs_and_every_health_check_show(client, runner, app, mak
     assert value(found, "consent_check_ok", check="purge") == 1
     assert value(found, "consent_purge_last_run_timestamp_seconds") is None, "no purge has run"
 
-    old = Storage(app.config["CONSENT_DATABASE_URL"], clock=lambda: NOW - dt.timedelta(days=1100))
+    old = clocked_storage(app, NOW - dt.timedelta(days=1100))
     try:
         old.append_consent(as_choice(make_body()), visitor_id=None)
     finally:
         old.dispose()
+    services(app).storage.integrate_all()
     found = scrape(client)
     assert value(found, "consent_check_ok", check="purge") == 0, "an overdue purge shows"
     assert value(found, "consent_retention_oldest_record_age_seconds") > 1100 * 86400

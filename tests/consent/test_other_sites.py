@@ -42,7 +42,8 @@ def test_a_choice_from_an_allowed_origin_names_that_site(sites, make_body, admin
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
     [record] = records(sites, admin_headers)
     assert record["site"] == origin
-    assert sites.get("/api/v1/me/consents").get_json()["records"] == [record]
+    [mine] = sites.get("/api/v1/me/consents").get_json()["records"]
+    assert {key: value for key, value in mine.items() if key != "proof"} == record
 
 
 def test_a_choice_on_the_service_own_pages_names_its_own_origin(sites, make_body, admin_headers):
@@ -90,11 +91,12 @@ def test_a_preflight_from_an_allowed_origin_allows_credentials_and_the_banner_he
 
 def test_the_site_is_part_of_the_hashed_record(sites, make_body, admin_headers, storage):
     sites.post(API, json=make_body("accept_all"), headers={"Origin": WWW})
+    storage.integrate_all()
     assert sites.get("/api/v1/audit/verify", headers=admin_headers).get_json()["ok"] is True
     with storage.engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE consent_records SET site = '{PORTAL}'")
     verify = sites.get("/api/v1/audit/verify", headers=admin_headers)
-    assert (verify.status_code, verify.get_json()["broken_at"]) == (409, 1)
+    assert (verify.status_code, verify.get_json()["broken_at"]) == (409, 0)
 
 
 def test_the_csv_export_has_the_site(sites, make_body, admin_headers):

@@ -34,18 +34,18 @@ def test_a_visitor_sees_their_records_newest_first(visitor_a):
     log = response.get_json()
     assert log["visitor"] == visitor_id
     assert [r["action"] for r in log["records"]] == ["withdraw", "accept_all"]
-    assert log["records"][0]["sequence"] > log["records"][1]["sequence"]
+    assert log["records"][0]["recorded_at"] >= log["records"][1]["recorded_at"]
     assert {r["visitor"] for r in log["records"]} == {visitor_id}
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_each_record_carries_the_posted_fields_and_the_chain_hashes(visitor_a, make_body):
+def test_each_record_carries_the_posted_fields_its_hash_and_its_place_in_the_tree(visitor_a, make_body):
     browser, _, _ = visitor_a
     record = browser.get("/api/v1/me/consents").get_json()["records"][-1]
     body = make_body("accept_all")
     for field in ("action", "categories", "policy", "inventory", "source"):
         assert record[field] == body[field]
-    assert {"id", "sequence", "recorded_at", "prev_hash", "hash"} <= set(record)
+    assert {"id", "salt", "recorded_at", "hash", "leaf_index", "proof"} <= set(record)
 
 
 def test_a_bearer_credential_identifies_the_visitor_too(app, visitor_a):

@@ -225,6 +225,7 @@ class Production:
         self.environment = {
             "CONSENT_SITE_DIR": str(self.link),
             "CONSENT_DATABASE_URL": f"sqlite:///{self.root / 'consent' / 'consent.sqlite3'}",
+            "CONSENT_LOG_KEY_FILE": str(self.root / "consent" / "consent-log.key"),
             **environment,
         }
         self.http_port, self.https_port = free_port(), free_port()
