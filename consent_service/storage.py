@@ -218,20 +218,21 @@ class Storage(LogReads, Retention):
             return self._try_commit(jobs, signer)
 
     def _try_commit(self, jobs: Sequence[_NewConsent], signer: Signer) -> list[Appended | KeyReused]:
-        with self._process_lock, translated_errors(), self.engine.connect() as conn:
+        """Store the new records in one transaction, and sign their receipts after it committed:
+        a receipt promises a stored record, and the next writer need not wait for signatures
+        (the writers' lock is held for the transaction only)."""
+        outcomes: list[tuple[dict[str, Any], bool] | KeyReused] = []
+        with translated_errors(), self.engine.connect() as conn, self._process_lock:
             conn.execution_options(consent_write=True)
             with conn.begin():
                 known = _records_by_key(conn, [job.key_sha256 for job in jobs if job.key_sha256])
                 recorded_at = format_timestamp(self._clock())
                 new_visitors, rows = [], []
-                results: list[Appended | KeyReused] = []
                 for job in jobs:
                     earlier = known.get(job.key_sha256) if job.key_sha256 else None
                     if earlier is not None:
-                        if records_the_same_choice(earlier, job.choice):
-                            results.append(_appended(earlier, signer, replayed=True))
-                        else:
-                            results.append(KeyReused(earlier["id"]))
+                        same = records_the_same_choice(earlier, job.choice)
+                        outcomes.append((earlier, True) if same else KeyReused(earlier["id"]))
                         continue
                     if job.new_secret_sha256 is not None:
                         new_visitors.append({"id": job.visitor_id, "secret_sha256": job.new_secret_sha256,
@@ -240,12 +241,13 @@ class Storage(LogReads, Retention):
                     rows.append(record_to_row(record))
                     if job.key_sha256:
                         known[job.key_sha256] = record
-                    results.append(_appended(record, signer))
+                    outcomes.append((record, False))
                 if new_visitors:
                     conn.execute(INSERT_VISITOR, new_visitors)
                 if rows:
                     conn.execute(INSERT_RECORD, rows)
-        return results
+        return [outcome if isinstance(outcome, KeyReused)
+                else _appended(outcome[0], signer, replayed=outcome[1]) for outcome in outcomes]
 
     def integrate(self, *, force: bool = False) -> Integration | None:
         """Run one batch of the sequencer (see :class:`sequencer.Sequencer`)."""
