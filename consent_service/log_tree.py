@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
 from policy_core.merkle import HASH_SIZE, Frontier, consistency_proof, inclusion_proof, range_nodes
 from policy_core.tiles import (
@@ -46,13 +46,20 @@ class StoredCheckpoint:
 
 
 def read_tiles(conn: Connection, tiles: Iterable[Tile | TileKey]) -> dict[TileKey, bytes]:
-    """The stored bytes of ``tiles``, by (level, index); tiles not stored are left out."""
-    keys = sorted({tile.key if isinstance(tile, Tile) else tile for tile in tiles})
-    if not keys:
+    """The stored bytes of ``tiles``, by (level, index); tiles not stored are left out.
+
+    One condition per level, ``level = L AND tile_index IN (…)``, each a search of the primary
+    key: SQLite reads a row-value list, ``(level, tile_index) IN ((…), …)``, by scanning the
+    whole table, a millisecond per read at a million leaves."""
+    indexes: dict[int, list[int]] = {}
+    for level, index in sorted({tile.key if isinstance(tile, Tile) else tile for tile in tiles}):
+        indexes.setdefault(level, []).append(index)
+    if not indexes:
         return {}
     rows = conn.execute(
         select(log_tiles.c.level, log_tiles.c.tile_index, log_tiles.c.hashes)
-        .where(tuple_(log_tiles.c.level, log_tiles.c.tile_index).in_(keys))
+        .where(or_(*(and_(log_tiles.c.level == level, log_tiles.c.tile_index.in_(in_level))
+                     for level, in_level in indexes.items())))
     )
     return {(row.level, row.tile_index): bytes(row.hashes) for row in rows}
 
