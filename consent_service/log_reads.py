@@ -32,8 +32,7 @@ class LogReads:
             records = [row_to_record(row._mapping)
                        for row in conn.execute(SELECT_VISITOR_RECORDS, {"visitor_id": visitor_id})]
             checkpoint = log_tree.latest_checkpoint(conn)
-            for record in records:
-                record["proof"] = _proof(conn, record, checkpoint)
+            _attach_proofs(conn, records, checkpoint)
         return records, None if checkpoint is None else checkpoint.note
 
     def log_state(self) -> dict[str, Any]:
@@ -101,13 +100,18 @@ class LogReads:
         return report
 
 
-def _proof(conn: Connection, record: dict[str, Any],
-           checkpoint: log_tree.StoredCheckpoint | None) -> dict[str, Any] | None:
-    index = record.get("leaf_index")
-    if index is None or checkpoint is None or index >= checkpoint.tree_size:
-        return None
-    hashes = log_tree.inclusion(conn, index, checkpoint.tree_size)
-    return {"tree_size": checkpoint.tree_size, "hashes": [value.hex() for value in hashes]}
+def _attach_proofs(conn: Connection, records: list[dict[str, Any]],
+                   checkpoint: log_tree.StoredCheckpoint | None) -> None:
+    """Give each record its ``proof`` in ``checkpoint``'s tree, ``None`` until it is in it: the
+    tiles of every proof are read in one query."""
+    size = 0 if checkpoint is None else checkpoint.tree_size
+    included = [record for record in records
+                if record.get("leaf_index") is not None and record["leaf_index"] < size]
+    proofs = log_tree.inclusions(conn, [record["leaf_index"] for record in included], size)
+    for record in records:
+        record["proof"] = None
+    for record, hashes in zip(included, proofs, strict=True):
+        record["proof"] = {"tree_size": size, "hashes": [value.hex() for value in hashes]}
 
 
 def _check_tiles(conn: Connection, report: TreeReport, size: int, root_hash: str) -> TreeReport:

@@ -1,11 +1,12 @@
 """Proofs are read from a few tiles, and reading them costs the same however many tiles the log
-holds: every read is a search of the tiles' primary key, never a walk over the table."""
+holds: every read is a search of the tiles' primary key, never a walk over the table; a
+visitor's log reads the tiles of all its proofs at once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from consent_service.log_tree import read_tiles
 from consent_service.records import log_tiles
@@ -67,3 +68,23 @@ def test_tiles_not_stored_are_left_out(tmp_path):
     finally:
         storage.dispose()
     assert sorted(tiles) == [(0, 2), (1, 0)]
+
+
+def test_a_visitors_log_reads_the_tiles_of_all_its_proofs_at_once(client, storage, make_body):
+    for _ in range(4):
+        assert client.post("/api/v1/consents", json=make_body("accept_all")).status_code == 201
+    storage.integrate_all()
+    visitor = client.get("/api/v1/me/consents").get_json()["visitor"]
+    tile_reads = []
+
+    def watch(_conn, _cursor, statement, *_rest):
+        if "FROM log_tiles" in statement:
+            tile_reads.append(statement)
+
+    event.listen(storage.engine, "before_cursor_execute", watch)
+    try:
+        records, _checkpoint = storage.records_for_visitor(visitor)
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", watch)
+    assert len(records) == 4 and all(record["proof"] for record in records)
+    assert len(tile_reads) == 1
