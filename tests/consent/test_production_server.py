@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+from http.client import HTTPException
 from urllib.error import URLError
 
 from consent_testing import http_text
@@ -43,7 +44,7 @@ def test_every_receipt_survives_kill_9_of_every_process_under_load_and_joins_the
             try:
                 status, _, body = http("POST", f"{server.url}/api/v1/consents",
                                        make_body(kinds[(index + round_) % 4]))
-            except (OSError, URLError, json.JSONDecodeError):
+            except (OSError, URLError, HTTPException, json.JSONDecodeError):
                 return  # the server is gone: an unanswered request promised nothing
             if status == 201:
                 answered.append(body)
