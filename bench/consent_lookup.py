@@ -2,18 +2,23 @@
 records in the log's tree; and the time ``flask consent verify`` takes over that tree.
 
 Makes a fresh database (SQLite, then PostgreSQL) with ``flask consent init-db`` (schema and
-the log's signing key), fills it with 1,000,000 consent records from 100,000 visitors, ten
-each, interleaved as real traffic would leave them: each record made as the service makes it
+the log's signing key), fills it with 1,000,000 consent records, interleaved as real traffic
+would leave them: one in a hundred is the only record of its visitor (10,000 visitors), the
+others are ten per visitor (99,000 visitors). Each record is made as the service makes it
 (``records.consent_record``: salted, hashed; ``records.record_to_row``), bulk-inserted, then
 integrated by the log's own sequencer (``Storage.integrate_all``: leaf indexes, tiles, a
 signed checkpoint per batch). Then starts gunicorn on 127.0.0.1 (two sync workers, as
 deployed) and has wrk ask for the logs of 1,000 of those visitors at random, with bearer
-credentials: every answer holds ten records, each with its inclusion proof (20 hashes, read
-from the tiles) in the latest checkpoint. Prints requests/s and p50/p99 latency with 2
-connections (one per worker: the lookup itself) and with 32 (queueing included). A sample of
-the answers is checked: every proof verifies against the checkpoint given with it.
+credentials: each record in an answer comes with its inclusion proof (20 hashes, read from the
+tiles) in the latest checkpoint. Prints requests/s and p50/p99 latency of logs of ten records
+(ten proofs) with 2 connections (one per worker: the lookup itself) and with 32 (queueing
+included), and of logs of one record (one proof: the proof lookup) with 2. A sample of the
+answers is checked: every proof verifies against the checkpoint given with it.
 
 Targets: lookup p99 <= 10 ms at 1,000,000 records.
+
+The CPU time each request cost the workers, PostgreSQL and wrk is printed too, and how busy
+the machine was: other work on the two cores stretches the wall clock, less the CPU time.
 
 Usage: ``python bench/consent_lookup.py [--records 1000000] [--seconds 10] [--verify]``. The
 fixture site, the choice and the throwaway PostgreSQL come from the test helpers in
@@ -38,8 +43,10 @@ from pathlib import Path
 from consent_throughput import (
     BODY,
     REPO,
+    cpu_per_request,
     flask_consent,
     init_db,
+    measured,
     service_environment,
     start_server,
     stop_server,
@@ -66,44 +73,62 @@ from policy_core.merkle import leaf_hash, verify_inclusion  # noqa: E402
 from policy_core.note import Verifier  # noqa: E402
 
 PER_VISITOR = 10
+ONE_RECORD_SHARE = 100
+"""One record in this many is the only record of its visitor (a visitor who chose once)."""
 SAMPLED = 1000
 BATCH = 20_000
 SITE = "http://127.0.0.1"
 
 
-def fill(storage: Storage, total: int) -> list[str]:
-    """Store ``total`` records as the service would and integrate them into the tree; return
-    the credentials of ``SAMPLED`` of their visitors."""
-    visitor_count = total // PER_VISITOR
-    ids = [secrets.token_hex(16) for _ in range(visitor_count)]
-    credentials = []
-    visitor_rows = []
+@dataclasses.dataclass
+class Filled:
+    """Bearer credentials of sampled visitors with ten records, and with one."""
+
+    ten: list[str]
+    one: list[str]
+
+
+def fill(storage: Storage, total: int) -> Filled:
+    """Store ``total`` records as the service would and integrate them into the tree: one in
+    :data:`ONE_RECORD_SHARE` is a visitor's only record, the others are ten per visitor,
+    interleaved. Returns the credentials of up to :data:`SAMPLED` visitors of each kind."""
+    singles = total // ONE_RECORD_SHARE
+    tens = (total - singles) // PER_VISITOR
+    ten_ids = [secrets.token_hex(16) for _ in range(tens)]
+    one_ids = [secrets.token_hex(16) for _ in range(total - tens * PER_VISITOR)]
     now = format_timestamp(utc_now())
-    for index, visitor_id in enumerate(ids):
-        if index < SAMPLED:
-            secret = secrets.token_urlsafe(32)
-            credentials.append(f"{visitor_id}.{secret}")
-            digest = hashlib.sha256(secret.encode()).hexdigest()
-        else:
-            digest = secrets.token_hex(32)
-        visitor_rows.append({"id": visitor_id, "secret_sha256": digest, "created_at": now})
+    filled = Filled([], [])
+    visitor_rows = []
+    for ids, sampled in ((ten_ids, filled.ten), (one_ids, filled.one)):
+        for index, visitor_id in enumerate(ids):
+            if index < SAMPLED:
+                secret = secrets.token_urlsafe(32)
+                sampled.append(f"{visitor_id}.{secret}")
+                digest = hashlib.sha256(secret.encode()).hexdigest()
+            else:
+                digest = secrets.token_hex(32)
+            visitor_rows.append({"id": visitor_id, "secret_sha256": digest, "created_at": now})
     with storage.engine.begin() as conn:
         for start in range(0, len(visitor_rows), BATCH):
             conn.execute(insert(visitors), visitor_rows[start : start + BATCH])
     choice = dataclasses.replace(as_choice(BODY), site=SITE)
     rows = []
+    ones, others = iter(one_ids), 0
     for number in range(total):
-        rows.append(record_to_row(consent_record(choice, ids[number % visitor_count], now)))
+        if number % ONE_RECORD_SHARE == ONE_RECORD_SHARE - 1 or others == tens * PER_VISITOR:
+            visitor_id = next(ones)
+        else:
+            visitor_id, others = ten_ids[others % tens], others + 1
+        rows.append(record_to_row(consent_record(choice, visitor_id, now)))
         if len(rows) == BATCH or number == total - 1:
             with storage.engine.begin() as conn:
                 conn.execute(insert(consent_records), rows)
             rows = []
     storage.integrate_all()
-    return credentials
+    return filled
 
 
-def lookup_script(directory: Path, credentials: list[str]) -> Path:
-    script = directory / "lookup.lua"
+def lookup_script(script: Path, credentials: list[str]) -> Path:
     table = ",\n".join(f'"Bearer {c}"' for c in credentials)
     script.write_text(
         f"local credentials = {{\n{table}\n}}\n"
@@ -116,9 +141,9 @@ def lookup_script(directory: Path, credentials: list[str]) -> Path:
     return script
 
 
-def check_answers(url: str, credentials: list[str], count: int) -> int:
-    """Fetch ``count`` visitors' logs and verify every record's inclusion proof against the
-    checkpoint answered with it; the number of proofs verified."""
+def check_answers(url: str, credentials: list[str], count: int, per_visitor: int) -> int:
+    """Fetch ``count`` visitors' logs, ``per_visitor`` records each, and verify every record's
+    inclusion proof against the checkpoint answered with it; the number of proofs verified."""
     with urllib.request.urlopen(f"{url}/api/v1/log/key") as response:
         verifier = Verifier.from_vkey(response.read().decode())
     verified = 0
@@ -128,7 +153,7 @@ def check_answers(url: str, credentials: list[str], count: int) -> int:
         with urllib.request.urlopen(request) as response:
             log = json.load(response)
         checkpoint = open_checkpoint(log["checkpoint"], verifier)
-        assert len(log["records"]) == PER_VISITOR, len(log["records"])
+        assert len(log["records"]) == per_visitor, len(log["records"])
         for record in log["records"]:
             proof = record["proof"]
             assert proof["tree_size"] == checkpoint.size, (proof, checkpoint.size)
@@ -139,7 +164,8 @@ def check_answers(url: str, credentials: list[str], count: int) -> int:
     return verified
 
 
-def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Namespace) -> None:
+def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Namespace,
+        database_pid: int | None = None) -> None:
     environment = service_environment(database_url, site, work / f"log-{name}.key")
     init_db(environment)
     storage = Storage(database_url, key_file=Path(environment["CONSENT_LOG_KEY_FILE"]))
@@ -149,8 +175,9 @@ def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Nam
     state = storage.log_state()
     storage.dispose()
     print(
-        f"\n{name}: {args.records:,} records from {args.records // PER_VISITOR:,} visitors, "
-        f"tree size {state['tree_size']:,} (made, stored and integrated in {filled:.0f} s)"
+        f"\n{name}: {args.records:,} records, one in {ONE_RECORD_SHARE} a visitor's only one, the "
+        f"others ten per visitor; tree size {state['tree_size']:,} (made, stored and integrated in "
+        f"{filled:.0f} s)"
     )
     if args.verify:
         started = time.perf_counter()
@@ -160,15 +187,24 @@ def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Nam
         print(f"  flask consent verify: ok={log['ok']}, {log['records']:,} records, "
               f"tree size {log['tree_size']:,}, in {seconds:.1f} s")
     process, url = start_server(environment, 2, 1, work / f"gunicorn-{name}.log")
-    script = lookup_script(work, credentials)
+    scripts = {10: lookup_script(work / "ten.lua", credentials.ten),
+               1: lookup_script(work / "one.lua", credentials.one)}
+    groups = {"gunicorn": [process.pid]}
+    if database_pid is not None:
+        groups["database"] = [database_pid]
     try:
-        print(f"  {check_answers(url, credentials, 20)} inclusion proofs of the answers verified")
-        for connections in (2, 32):
-            wrk(url, script, 2, connections)
-            row = wrk(url, script, args.seconds, connections)
+        verified = (check_answers(url, credentials.ten, 20, PER_VISITOR)
+                    + check_answers(url, credentials.one, 20, 1))
+        print(f"  {verified} inclusion proofs of the answers verified")
+        for per_visitor, connections in ((10, 2), (10, 32), (1, 2)):
+            wrk(url, scripts[per_visitor], 2, connections)
+            row = measured(url, scripts[per_visitor], args.seconds, connections, groups)
             print(
-                f"  {connections:2} connections  {row['rps']:7.0f} req/s   p50 {row['p50_ms']:6.2f} ms   "
-                f"p99 {row['p99_ms']:6.2f} ms   non-2xx {row['non_2xx']}"
+                f"  logs of {per_visitor:2} record{'s' if per_visitor > 1 else ' '}, {connections:2} "
+                f"connections  {row['rps']:6.0f} req/s   p50 {row['p50_ms']:6.2f} ms   "
+                f"p99 {row['p99_ms']:6.2f} ms   non-2xx {row['non_2xx']}; "
+                f"CPU per request (us): {cpu_per_request(row)}; the cores were "
+                f"{row['machine_busy']:.0%} busy"
             )
     finally:
         stop_server(process)
@@ -198,7 +234,8 @@ def main() -> None:
                 print(f"\nPostgreSQL skipped: {error}")
                 return
             try:
-                run("PostgreSQL", server.url(), site, work, args)
+                postmaster = int((server.directory / "data" / "postmaster.pid").read_text().split()[0])
+                run("PostgreSQL", server.url(), site, work, args, postmaster)
             finally:
                 server.stop()
         print(f"load average afterwards {os.getloadavg()[0]:.1f}")

@@ -343,6 +343,11 @@ def measured(url: str, script: Path, seconds: int, connections: int, groups: dic
     return row
 
 
+def cpu_per_request(row: dict) -> str:
+    """The CPU microseconds per request of each group of processes in a :func:`measured` run."""
+    return ", ".join(f"{group} {spent / row['requests'] * 1e6:.0f}" for group, spent in row["cpu"].items())
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile: the smallest value that ``share`` of ``values`` do not exceed."""
     ordered = sorted(values)
@@ -579,8 +584,7 @@ def report(name: str, results: dict, args: argparse.Namespace) -> None:
         )
     print(f"  ratio    {ratio:.2f}")
     for label, row in (("ceiling", ceiling), ("consent", consent)):
-        per_request = ", ".join(f"{group} {spent / row['requests'] * 1e6:.0f}"
-                                for group, spent in row["cpu"].items())
+        per_request = cpu_per_request(row)
         ours = sum(row["cpu"].values()) / row["wall"] / (os.cpu_count() or 1)
         print(f"  CPU per {label} request (us): {per_request}; the cores were "
               f"{row['machine_busy']:.0%} busy, {ours:.0%} with this benchmark")
