@@ -274,8 +274,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def process_tree_cpu(roots: list[int]) -> float:
     """CPU seconds (user and system) used so far by the processes ``roots`` and all their
-    living descendants, read from /proc (a gunicorn master and its workers, a PostgreSQL
-    postmaster and its backends)."""
+    descendants, read from /proc (a gunicorn master and its workers, a PostgreSQL postmaster
+    and its backends): each living process's own time and that of its children which ended
+    and were waited for (a backend or an autovacuum worker that exits mid-run still counts)."""
     parents, cpu = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -284,7 +285,7 @@ def process_tree_cpu(roots: list[int]) -> float:
             continue
         pid = int(stat.parent.name)
         parents[pid] = int(fields[1])
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+        cpu[pid] = sum(int(value) for value in fields[11:15]) / TICKS  # utime stime cutime cstime
     total, wanted = 0.0, set(roots)
     for pid in cpu:
         ancestor = pid
