@@ -55,8 +55,6 @@ from consent_throughput import (
 
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 
-from consent_testing import CURRENT, as_choice, version_entry, write_site  # noqa: E402
-from pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from consent_service.records import (  # noqa: E402
@@ -71,6 +69,8 @@ from consent_service.storage import Storage  # noqa: E402
 from policy_core.checkpoint import open_checkpoint  # noqa: E402
 from policy_core.merkle import leaf_hash, verify_inclusion  # noqa: E402
 from policy_core.note import Verifier  # noqa: E402
+from testbed.consent import CURRENT, as_choice, version_entry, write_site  # noqa: E402
+from testbed.postgres import PostgresServer, PostgresUnavailable  # noqa: E402
 
 PER_VISITOR = 10
 ONE_RECORD_SHARE = 100

@@ -40,9 +40,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 
-from consent_testing import CURRENT, version_entry, write_site  # noqa: E402
 from consent_throughput import BODY, create_bench_app, service_environment  # noqa: E402
-from pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
+
+from testbed.consent import CURRENT, version_entry, write_site  # noqa: E402
+from testbed.postgres import PostgresServer, PostgresUnavailable  # noqa: E402
 
 
 def interleaved_us(steps: dict[str, Callable[[], object]], count: int) -> dict[str, float]:

@@ -70,7 +70,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 
-from consent_testing import (  # noqa: E402
+from testbed.consent import (  # noqa: E402
     CURRENT,
     inventory_hash,
     policy_hash,
@@ -78,7 +78,7 @@ from consent_testing import (  # noqa: E402
     version_entry,
     write_site,
 )
-from pgserver import PostgresServer, PostgresUnavailable, free_port  # noqa: E402
+from testbed.postgres import PostgresServer, PostgresUnavailable, free_port  # noqa: E402
 
 BODY = {
     "action": "custom",

@@ -28,9 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "consent"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from consent_testing import CURRENT, SUPERSEDED, version_entry, write_site  # noqa: E402
 from consent_throughput import stop_server, wrk  # noqa: E402
-from pgserver import free_port  # noqa: E402
+
+from testbed.consent import CURRENT, SUPERSEDED, version_entry, write_site  # noqa: E402
+from testbed.postgres import free_port  # noqa: E402
 
 
 def create_bench_app():

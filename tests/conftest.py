@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from site_testing import (
+
+from policy_site.cli import main
+from testbed.site import (
     AS_OF,
     AXE,
     CHROMIUM,
@@ -22,8 +24,6 @@ from site_testing import (
     mkdocs_build,
     static_server,
 )
-
-from policy_site.cli import main
 
 
 @pytest.fixture

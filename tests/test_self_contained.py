@@ -2,7 +2,7 @@
 
 A clone has no sibling folders and no machine-specific paths, so no file of the repository may
 read a folder next to it (a ``shared`` folder in particular) or a path of the machine it was
-written on. What the tests compare against lives in ``tests/fixtures/``.
+written on. What the tests compare against lives in the ``fixtures/`` folders under ``tests/``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from site_testing import REPO, SEED
+from testbed.site import REPO, SEED
 
 OUTSIDE_THE_REPOSITORY = re.compile(
     r"""\.\.[/\\]+shared"""          # a relative path up into a sibling folder named shared
@@ -31,7 +31,7 @@ def repository_files() -> list[str]:
 
 def test_no_file_refers_to_a_folder_outside_the_repository() -> None:
     files = repository_files()
-    assert "tests/site_testing.py" in files, "the listing covers the repository"
+    assert "testbed/site.py" in files, "the listing covers the repository"
     found = []
     for name in files:
         path = REPO / name

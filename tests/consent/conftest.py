@@ -14,7 +14,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from consent_testing import (
+from flask.testing import FlaskClient
+
+from consent_service.app import create_app
+from consent_service.services import services
+from testbed.consent import (
     ADMIN_TOKEN,
     CURRENT,
     SUPERSEDED,
@@ -27,11 +31,7 @@ from consent_testing import (
     version_entry,
     write_site,
 )
-from flask.testing import FlaskClient
-from pgserver import PostgresServer, PostgresUnavailable
-
-from consent_service.app import create_app
-from consent_service.services import services
+from testbed.postgres import PostgresServer, PostgresUnavailable
 
 
 @pytest.fixture(scope="session")

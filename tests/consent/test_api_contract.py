@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consent_testing import ADMIN_TOKEN as ADMIN
-from consent_testing import as_choice, clocked_storage
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -23,6 +21,8 @@ from consent_service.app import create_app
 from consent_service.records import metadata
 from consent_service.schema import openapi_document
 from consent_service.services import services
+from testbed.consent import ADMIN_TOKEN as ADMIN
+from testbed.consent import as_choice, clocked_storage
 
 API = "/api/v1"
 ALLOWED = "https://www.example.se"

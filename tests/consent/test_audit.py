@@ -8,10 +8,10 @@ import io
 import json
 
 import pytest
-from rfc9162 import rfc_mth
 
 from policy_core.checkpoint import open_checkpoint
 from policy_core.note import Verifier
+from testbed.rfc9162 import rfc_mth
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from consent_testing import REPO_ROOT, as_choice
 from sqlalchemy.engine import make_url
 
 from consent_service.storage import Storage
+from testbed import REPO
+from testbed.consent import as_choice
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -32,7 +33,7 @@ def consent(environment: dict[str, str], *args: str) -> subprocess.CompletedProc
     """``flask --app consent_service.app consent ARGS`` with the service's settings."""
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("CONSENT_")}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", *args],
-                          cwd=REPO_ROOT, env={**inherited, **environment}, capture_output=True,
+                          cwd=REPO, env={**inherited, **environment}, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -7,7 +7,8 @@ import io
 import json
 
 import pytest
-from consent_testing import CURRENT, SUPERSEDED, policy_hash, shown_hash
+
+from testbed.consent import CURRENT, SUPERSEDED, policy_hash, shown_hash
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from consent_testing import as_choice, http_text
-
 from consent_service.credentials import new_visitor
 from consent_service.storage import Storage
 from policy_core.checkpoint import open_checkpoint
 from policy_core.note import Verifier
 from policy_core.receipt import verify_receipt
+from testbed.consent import as_choice, http_text
 
 
 def test_threads_on_separate_pools_append_and_every_record_gets_one_leaf(app, storage, make_body):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from consent_testing import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash, shown_hash
 from sqlalchemy import inspect, text
 
 from policy_core.log_record import record_hash
+from testbed.consent import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash, shown_hash
 
 
 def post(client, body, **kwargs):

@@ -8,12 +8,12 @@ import os
 import subprocess
 import sys
 
-from consent_testing import REPO_ROOT
 from sqlalchemy import inspect
 
 from consent_service.app import create_app
 from consent_service.services import services
 from consent_service.storage import Storage
+from testbed import REPO
 
 
 def test_init_db_creates_the_tables_and_is_harmless_to_repeat(runner, storage, client, make_body):
@@ -93,13 +93,13 @@ def test_the_readme_run_commands_work_from_a_shell(tmp_path, site_dir):
     """`flask --app consent_service.app consent init-db` as the run target calls it."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CONSENT_")},
-        "PYTHONPATH": str(REPO_ROOT),
+        "PYTHONPATH": str(REPO),
         "CONSENT_SITE_DIR": str(site_dir),
         "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'shell.sqlite3'}",
     }
     flask = [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent"]
     for command in ("init-db", "init-db", "verify"):
-        result = subprocess.run([*flask, command], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        result = subprocess.run([*flask, command], cwd=REPO, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True, "records": 0, "tree_size": 0,
                                          "root_hash": hashlib.sha256(b"").hexdigest()}

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 import jinja2
 import pytest
-from consent_testing import CURRENT, policy_hash, shown_hash
-from site_testing import html_problems
 
 from consent_service.security import PAGE_CSP
+from testbed.consent import CURRENT, policy_hash, shown_hash
+from testbed.site import html_problems
 
 
 class Page(HTMLParser):

@@ -13,10 +13,10 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from consent_testing import ADMIN_TOKEN, CURRENT, as_choice, clocked_storage
-from site_testing import html_problems
 
 from consent_service.security import PAGE_CSP
+from testbed.consent import ADMIN_TOKEN, CURRENT, as_choice, clocked_storage
+from testbed.site import html_problems
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 TODAY = dt.datetime.now(dt.UTC).date()

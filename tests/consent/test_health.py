@@ -8,11 +8,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from consent_testing import CURRENT, SUPERSEDED, as_choice, clocked_storage, version_entry, write_site
 
 from consent_service.health import HEALTH_CHECKS, PURGE_GRACE, CheckContext, run_checks
 from consent_service.retention import PurgeRun
 from consent_service.services import services
+from testbed.consent import CURRENT, SUPERSEDED, as_choice, clocked_storage, version_entry, write_site
 
 NOW = dt.datetime.now(dt.UTC)
 TODAY = NOW.date()

@@ -10,12 +10,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from consent_testing import as_choice
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from test_consent_api import dump_database
 
 from consent_service.storage import Storage
+from testbed.consent import as_choice
 
 API = "/api/v1/consents"
 

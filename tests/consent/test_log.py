@@ -1,6 +1,6 @@
 """The consent log is a Merkle tree anyone can check: receipts, signed checkpoints, inclusion
 and consistency proofs, all verified here with the log's published key and with RFC 9162's
-own algorithms (tests/rfc9162.py), never with the service's code alone."""
+own algorithms (testbed/rfc9162.py), never with the service's code alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import os
 import stat
 
 import pytest
-from rfc9162 import rfc_consistency, rfc_mth, rfc_path
 from sqlalchemy import text
 
 from consent_service.app import create_app
@@ -18,6 +17,7 @@ from policy_core.checkpoint import open_checkpoint
 from policy_core.merkle import leaf_hash, verify_consistency, verify_inclusion
 from policy_core.note import Verifier
 from policy_core.receipt import verify_receipt
+from testbed.rfc9162 import rfc_consistency, rfc_mth, rfc_path
 
 
 def vkey(client) -> Verifier:

@@ -15,7 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from consent_testing import (
+from prometheus_client.parser import text_string_to_metric_families
+
+from consent_service.services import services
+from policy_core.publish_report import PublishReport, write_report
+from testbed.consent import (
     ADMIN_TOKEN,
     CURRENT,
     SUPERSEDED,
@@ -24,10 +28,6 @@ from consent_testing import (
     version_entry,
     write_site,
 )
-from prometheus_client.parser import text_string_to_metric_families
-
-from consent_service.services import services
-from policy_core.publish_report import PublishReport, write_report
 
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.7"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -8,13 +8,13 @@ import json
 
 import pytest
 from alembic import command
-from rfc9162 import rfc_mth
 from sqlalchemy import create_engine, text
 
 from consent_service.schema_upgrade import alembic_config
 from consent_service.services import services
 from policy_core.chain import GENESIS_HASH, record_hash
 from policy_core.checkpoint import open_checkpoint
+from testbed.rfc9162 import rfc_mth
 
 
 def chain_records(count: int, *, with_checkpoint: bool = True) -> list[dict]:

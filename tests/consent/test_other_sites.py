@@ -10,11 +10,11 @@ import json
 import re
 
 import pytest
-from consent_testing import CURRENT, version_entry, write_site
-from htmltext import element_text
 
 from consent_service.config import ConfigError
 from consent_service.security import COMMON_HEADERS
+from testbed.consent import CURRENT, version_entry, write_site
+from testbed.htmltext import element_text
 
 WWW = "https://www.example.se"
 PORTAL = "https://portal.example.se:8443"

@@ -7,7 +7,8 @@ import datetime as dt
 import os
 
 import pytest
-from consent_testing import CURRENT, inventory_hash, policy_hash, shown_hash, version_entry, write_site
+
+from testbed.consent import CURRENT, inventory_hash, policy_hash, shown_hash, version_entry, write_site
 
 TODAY = dt.date.today()
 

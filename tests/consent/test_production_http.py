@@ -9,7 +9,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from consent_testing import ADMIN_TOKEN, http_json
+
+from testbed.consent import ADMIN_TOKEN, http_json
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ import time
 from http.client import HTTPException
 from urllib.error import URLError
 
-from consent_testing import http_text
-
 from consent_service.storage import Storage
 from policy_core.checkpoint import open_checkpoint
 from policy_core.note import Verifier
 from policy_core.receipt import verify_receipt
+from testbed.consent import http_text
 
 
 def wait_for_tree(server_url: str, verifier: Verifier, size: int, seconds: float = 20):

@@ -8,10 +8,10 @@ import json
 import re
 
 import pytest
-from consent_testing import as_choice
 
 from consent_service.credentials import new_visitor
 from consent_service.storage import Storage
+from testbed.consent import as_choice
 
 NOW = dt.datetime.now(dt.UTC)
 FOUR_YEARS_AGO = NOW - dt.timedelta(days=4 * 365)

@@ -4,7 +4,8 @@ parameter what it cannot read, instead of answering as if the parameter were abs
 from __future__ import annotations
 
 import pytest
-from consent_testing import ADMIN_TOKEN
+
+from testbed.consent import ADMIN_TOKEN
 
 API = "/api/v1/"
 

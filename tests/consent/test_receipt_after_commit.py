@@ -3,12 +3,12 @@ transaction committed, so the signature never keeps the next writer waiting eith
 
 from __future__ import annotations
 
-from consent_testing import as_choice
 from sqlalchemy import text
 
 from consent_service import storage as storage_module
 from consent_service.storage import Storage
 from policy_core.receipt import make_receipt
+from testbed.consent import as_choice
 
 
 def test_a_receipt_is_signed_only_once_its_record_is_committed(app, storage, make_body, monkeypatch):

@@ -7,9 +7,9 @@ import logging
 import re
 
 import pytest
-from consent_testing import ADMIN_TOKEN
 
 from consent_service.security import API_CSP, COMMON_HEADERS, INLINE_SNIPPET_CSP, PAGE_CSP, SITE_CSP
+from testbed.consent import ADMIN_TOKEN
 
 ALLOWED = "https://www.example.se"
 

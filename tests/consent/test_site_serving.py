@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from consent_testing import CURRENT
+
+from testbed.consent import CURRENT
 
 
 @pytest.fixture

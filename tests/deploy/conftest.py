@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from deploy_testing import Production
+
+from testbed.deploy import Production
 
 ADMIN_TOKEN = "deploy-test-admin-token-0123456789"
 

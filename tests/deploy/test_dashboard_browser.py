@@ -13,9 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_TOKEN
-from deploy_testing import Production, choice_for, through_nginx
-from site_testing import AXE, AXE_VIOLATIONS
+
+from testbed.consent import ADMIN_TOKEN
+from testbed.deploy import Production, choice_for, through_nginx
+from testbed.site import AXE, AXE_VIOLATIONS
 
 pytestmark = pytest.mark.browser
 

@@ -14,13 +14,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from deploy_testing import DEPLOY, INSTALL_ROOT, NGINX_TEMPLATES, UNITS, unit_settings
-from site_testing import REPO
 from sqlalchemy.engine import make_url
 
 from consent_service.cli import consent as consent_commands
 from consent_service.config import SETTINGS, load_settings
 from policy_site.cli import main as policy_site_commands
+from testbed.deploy import DEPLOY, INSTALL_ROOT, NGINX_TEMPLATES, UNITS, unit_settings
+from testbed.site import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 GUIDE = README[README.index("### Production on Debian 12"):]

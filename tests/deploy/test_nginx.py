@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy_testing import Answer, Production, from_service, through_nginx
-from site_testing import PAGE_TYPES
 
 from consent_service.security import (
     API_CSP,
@@ -24,6 +22,8 @@ from consent_service.security import (
     PAGE_CSP,
     SITE_CSP,
 )
+from testbed.deploy import Answer, Production, from_service, through_nginx
+from testbed.site import PAGE_TYPES
 
 GZIP = {"Accept-Encoding": "gzip"}
 SITE_HEADERS = ("Content-Security-Policy", "Cache-Control", "Strict-Transport-Security", *COMMON_HEADERS)
@@ -160,7 +160,7 @@ def test_plain_http_only_redirects_to_https_and_answers_certificate_challenges(
 ) -> None:
     import http.client
 
-    from deploy_testing import fetch
+    from testbed.deploy import fetch
 
     (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True, exist_ok=True)
     (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge" / "token").write_text("proof")

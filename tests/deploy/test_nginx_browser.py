@@ -6,9 +6,10 @@ Content-Security-Policy without one violation or script error, before and after 
 from __future__ import annotations
 
 import pytest
-from banner_fixtures import demo_runs, first_layer, recorded
-from deploy_testing import Production
-from site_testing import PAGE_TYPES
+
+from testbed.banner import demo_runs, first_layer, recorded
+from testbed.deploy import Production
+from testbed.site import PAGE_TYPES
 
 pytestmark = pytest.mark.browser
 

@@ -17,8 +17,11 @@ import struct
 from pathlib import Path
 
 import pytest
-from banner_fixtures import ConsentServer
-from deploy_testing import (
+
+from policy_core.publish_report import read_report
+from policy_site.release import Releases, source_date_epoch
+from testbed.banner import ConsentServer
+from testbed.deploy import (
     choice_for,
     complete_project,
     copy_layout,
@@ -27,10 +30,7 @@ from deploy_testing import (
     publish,
     request_json,
 )
-from site_testing import AS_OF, copy_project, tree_digest
-
-from policy_core.publish_report import read_report
-from policy_site.release import Releases, source_date_epoch
+from testbed.site import AS_OF, copy_project, tree_digest
 
 NEXT = "2027-01-01"
 """The effective date of the upcoming version: publishing as of it makes it current."""

@@ -13,8 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from deploy_testing import DEPLOY, INSTALL_ROOT, UNITS, render, unit_settings
-from site_testing import REPO
+
+from testbed.deploy import DEPLOY, INSTALL_ROOT, UNITS, render, unit_settings
+from testbed.site import REPO
 
 ALL_UNITS = sorted(path.name for path in UNITS.iterdir() if path.suffix in (".service", ".timer"))
 TIMERS = {"policy-publish.timer": "*-*-* 00:05:00 Europe/Stockholm",

