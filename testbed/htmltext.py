@@ -86,3 +86,32 @@ def elements(html: str, tag: str) -> list[dict[str, str]]:
     parser = _Elements(tag)
     parser.feed(html)
     return parser.found
+
+
+class Document(HTMLParser):
+    """A page's elements with their attributes, in document order, and its visible text: what
+    tests of server-rendered pages look at."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self._text: list[str] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+    @property
+    def text(self) -> str:
+        """All text, whitespace collapsed to single spaces."""
+        return " ".join(" ".join(self._text).split())
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        """The attributes of every ``tag`` element whose attributes have the given values
+        (``data_ps_open`` stands for ``data-ps-open``)."""
+        wanted = {key.replace("_", "-"): value for key, value in attrs.items()}
+        return [found for name, found in self.elements
+                if name == tag and all(found.get(key) == value for key, value in wanted.items())]

@@ -6,41 +6,14 @@ import html
 import json
 import re
 import shutil
-from html.parser import HTMLParser
 
 import jinja2
 import pytest
 
 from consent_service.security import PAGE_CSP
 from testbed.consent import CURRENT, policy_hash, shown_hash
+from testbed.htmltext import Document
 from testbed.site import html_problems
-
-
-class Page(HTMLParser):
-    """Collects what the tests look at: elements with attributes, and the visible text."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.text_parts: list[str] = []
-        self.feed(markup)
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text_parts.append(data)
-
-    @property
-    def text(self) -> str:
-        return re.sub(r"\s+", " ", " ".join(self.text_parts))
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
-        return [
-            a
-            for t, a in self.elements
-            if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
-        ]
 
 
 @pytest.fixture
@@ -56,7 +29,7 @@ def test_the_swedish_page_lists_each_choice_with_date_categories_and_policy_link
     response = browser_with_choices.get("/consent-log")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
-    page = Page(response.get_data(as_text=True))
+    page = Document(response.get_data(as_text=True))
     assert page.find("html")[0]["lang"] == "sv"
     assert "Din samtyckeslogg" in page.text
     assert "2 registrerade val" in page.text
@@ -69,8 +42,8 @@ def test_the_swedish_page_lists_each_choice_with_date_categories_and_policy_link
 
 
 def test_dates_are_formatted_by_babel_for_the_reader(browser_with_choices):
-    swedish = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
-    english = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    swedish = Document(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    english = Document(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
     months_sv = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
     assert re.search(rf"\d{{1,2}} ({months_sv}) \d{{4}} \d\d:\d\d:\d\d", swedish.text)
     # British English, as the site writes its dates: "1 December 2026".
@@ -102,7 +75,7 @@ def test_the_served_page_is_valid_html_with_and_without_records(app, browser_wit
 
 
 def test_the_english_page_uses_the_english_catalog(browser_with_choices):
-    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
     assert page.find("html")[0]["lang"] == "en"
     assert "Your consent log" in page.text
     assert "2 recorded choices" in page.text
@@ -111,7 +84,7 @@ def test_the_english_page_uses_the_english_catalog(browser_with_choices):
 
 
 def test_the_page_looks_like_the_site(browser_with_choices):
-    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/consent-log").get_data(as_text=True))
     stylesheets = [link["href"] for link in page.find("link", rel="stylesheet")]
     assert "/assets/stylesheets/main.0123abcd.min.css" in stylesheets
     assert "/assets/stylesheets/palette.4567ef01.min.css" in stylesheets
@@ -128,13 +101,13 @@ def test_without_a_built_stylesheet_the_page_still_renders(make_app, tmp_path, s
     response = app.test_client().get("/consent-log")
     assert response.status_code == 200
     stylesheets = [
-        link["href"] for link in Page(response.get_data(as_text=True)).find("link", rel="stylesheet")
+        link["href"] for link in Document(response.get_data(as_text=True)).find("link", rel="stylesheet")
     ]
     assert stylesheets == ["/_consent/consent-log.css"]
 
 
 def test_the_page_links_back_to_the_policy_and_the_other_language(browser_with_choices):
-    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
     assert page.find("a", href="/en/")
     assert page.find("a", href=f"/en/versions/{CURRENT}/")
     assert page.find("a", href="/consent-log", hreflang="sv")
@@ -142,7 +115,7 @@ def test_the_page_links_back_to_the_policy_and_the_other_language(browser_with_c
 
 def test_the_personal_page_is_kept_out_of_search_engines_and_announces_no_alternates(browser_with_choices):
     """A visitor's own log is noindex; hreflang alternates belong to indexed pages only."""
-    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/consent-log").get_data(as_text=True))
     assert page.find("meta", name="robots", content="noindex")
     assert not page.find("link", rel="alternate")
 
@@ -152,7 +125,7 @@ def test_the_change_button_leads_to_the_cookie_settings_open_or_explained_withou
 ):
     for path, settings in (("/consent-log", "/cookie-settings/"),
                            ("/en/consent-log", "/en/cookie-settings/")):
-        page = Page(browser_with_choices.get(path).get_data(as_text=True))
+        page = Document(browser_with_choices.get(path).get_data(as_text=True))
         [button] = [a for t, a in page.elements if t == "a" and "data-ps-open-settings" in a]
         assert button["href"] == settings + "#cookie-settings"
 
@@ -160,7 +133,7 @@ def test_the_change_button_leads_to_the_cookie_settings_open_or_explained_withou
 def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_version(
     browser_with_choices, client
 ):
-    page = Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/consent-log").get_data(as_text=True))
     [form] = [a for t, a in page.elements if t == "form" and "data-ps-withdraw" in a]
     assert (form["method"], form["action"]) == ("post", "/consent-log")
     body = json.loads(html.unescape(form["data-ps-withdraw"]))
@@ -176,7 +149,7 @@ def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_versi
 
 def test_each_page_gives_its_withdraw_form_a_new_key(browser_with_choices):
     keys = {
-        Page(browser_with_choices.get("/consent-log").get_data(as_text=True))
+        Document(browser_with_choices.get("/consent-log").get_data(as_text=True))
         .find("input", name="idempotency_key")[0]["value"]
         for _ in range(3)
     }
@@ -187,7 +160,7 @@ def test_each_page_gives_its_withdraw_form_a_new_key(browser_with_choices):
 def test_a_withdraw_form_sent_twice_records_one_withdrawal(browser_with_choices, javascript):
     """A double click, or a resend after no answer, is the same withdrawal."""
     client = browser_with_choices
-    page = Page(client.get("/en/consent-log").get_data(as_text=True))
+    page = Document(client.get("/en/consent-log").get_data(as_text=True))
     [form] = [a for t, a in page.elements if t == "form" and "data-ps-withdraw" in a]
     key = page.find("input", name="idempotency_key")[0]["value"]
     for _ in range(2):
@@ -222,7 +195,7 @@ def test_withdrawing_without_javascript_records_the_choice_and_redirects_back(br
     assert latest["source"] == "settings"
     assert latest["policy"]["language"] == "en"
     assert latest["categories"] == {"necessary": True, "statistics": False, "media": False}
-    page = Page(client.get("/en/consent-log?withdrawn=1").get_data(as_text=True))
+    page = Document(client.get("/en/consent-log?withdrawn=1").get_data(as_text=True))
     assert "Your consent is withdrawn" in page.text
 
 
@@ -262,7 +235,7 @@ def test_a_browser_without_a_visitor_id_reads_why_there_is_no_log_and_how_to_cha
         assert client.post("/api/v1/consents", json=make_body(kind)).status_code == 201
     response = client.get(path)
     assert response.status_code == 200
-    page = Page(response.get_data(as_text=True))
+    page = Document(response.get_data(as_text=True))
     for sentence in NO_VISITOR_ID[path]:
         assert sentence in page.text
     assert [a for t, a in page.elements if t == "p" and "data-ps-no-visitor" in a]
@@ -273,7 +246,7 @@ def test_a_browser_without_a_visitor_id_reads_why_there_is_no_log_and_how_to_cha
 
 
 def test_a_browser_with_a_visitor_id_sees_its_log_not_the_explanation(browser_with_choices):
-    page = Page(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
+    page = Document(browser_with_choices.get("/en/consent-log").get_data(as_text=True))
     assert "no visitor ID" not in page.text
     assert not [a for t, a in page.elements if "data-ps-no-visitor" in a]
 
@@ -287,7 +260,7 @@ def test_withdrawing_without_a_visitor_changes_nothing(client, storage):
 def test_another_visitor_never_appears_on_the_page(app, browser_with_choices, make_body):
     other = app.test_client()
     other.post("/api/v1/consents", json=make_body("custom"))
-    page = Page(other.get("/consent-log").get_data(as_text=True))
+    page = Document(other.get("/consent-log").get_data(as_text=True))
     assert "1 registrerat val" in page.text
     assert "Godkände alla kakor" not in page.text
 
@@ -327,7 +300,7 @@ def test_the_log_page_of_a_draft_site_carries_the_site_s_draft_notice(make_app, 
     served = make_app(CONSENT_SITE_DIR=str(draft_site)).test_client().get("/consent-log").get_data()
     (tmp_path / "draft.html").write_bytes(served)
     assert html_problems([tmp_path / "draft.html"]) == ""
-    page = Page(served.decode())
+    page = Document(served.decode())
     notes = page.find("div", role="note")
     assert len(notes) == 1 and notes[0]["lang"] == "sv"
     assert page.find("strong", id=notes[0]["aria-labelledby"])
@@ -337,7 +310,7 @@ def test_the_log_page_of_a_draft_site_carries_the_site_s_draft_notice(make_app, 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_log_page_of_a_site_without_placeholders_has_no_draft_notice(client):
-    page = Page(client.get("/consent-log").get_data(as_text=True))
+    page = Document(client.get("/consent-log").get_data(as_text=True))
     assert page.find("div", role="note") == []
     assert "md-banner" not in " ".join(a.get("class") or "" for _, a in page.elements)
 
@@ -348,7 +321,7 @@ def test_the_log_page_uses_the_site_s_own_stylesheet_after_material_s(make_app, 
     shutil.copytree(site_dir, styled)
     (styled / "stylesheets").mkdir()
     (styled / "stylesheets/policy.min.css").write_text(".ps-draft{}", encoding="utf-8")
-    page = Page(make_app(CONSENT_SITE_DIR=str(styled)).test_client().get("/consent-log")
+    page = Document(make_app(CONSENT_SITE_DIR=str(styled)).test_client().get("/consent-log")
                 .get_data(as_text=True))
     stylesheets = [link["href"] for link in page.find("link", rel="stylesheet")]
     assert stylesheets[:3] == ["/assets/stylesheets/main.0123abcd.min.css",

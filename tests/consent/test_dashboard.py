@@ -10,39 +10,16 @@ import io
 import json
 import re
 from collections import Counter
-from html.parser import HTMLParser
 
 import pytest
 
 from consent_service.security import PAGE_CSP
 from testbed.consent import ADMIN_TOKEN, CURRENT, as_choice, clocked_storage
+from testbed.htmltext import Document
 from testbed.site import html_problems
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 TODAY = dt.datetime.now(dt.UTC).date()
-
-
-class Elements(HTMLParser):
-    """The page's elements with their attributes, and its text."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.feed(markup)
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def all(self, tag: str) -> list[dict]:
-        return [attrs for name, attrs in self.elements if name == tag]
-
-    @property
-    def words(self) -> str:
-        return " ".join(" ".join(self.text).split())
 
 
 def sign_in(client, token: str = ADMIN_TOKEN, path: str = "/admin/login", **kwargs):
@@ -73,13 +50,13 @@ def test_the_dashboard_asks_to_sign_in_with_a_form_that_keeps_the_token_out_of_t
     for page, login in (("/admin/", "/admin/login"), ("/admin/en/", "/admin/en/login")):
         response = client.get(page)
         assert (response.status_code, response.headers["Location"]) == (303, login)
-    page = Elements(client.get("/admin/login").get_data(as_text=True))
-    [form] = page.all("form")
+    page = Document(client.get("/admin/login").get_data(as_text=True))
+    [form] = page.find("form")
     assert (form["method"], form["action"]) == ("post", "/admin/login")
-    [token] = [attrs for attrs in page.all("input") if attrs.get("name") == "token"]
+    [token] = [attrs for attrs in page.find("input") if attrs.get("name") == "token"]
     assert (token["type"], token["autocomplete"]) == ("password", "current-password")
-    assert "Logga in" in page.words and "ps_admin" in page.words
-    assert "Sign in" in Elements(client.get("/admin/en/login").get_data(as_text=True)).words
+    assert "Logga in" in page.text and "ps_admin" in page.text
+    assert "Sign in" in Document(client.get("/admin/en/login").get_data(as_text=True)).text
 
 
 def test_the_right_token_opens_an_httponly_strict_session_for_the_dashboard_only(client):
@@ -107,8 +84,8 @@ def test_a_wrong_token_is_refused_and_sets_nothing(client):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="consent"'
     assert session_cookie(response) is None
-    page = Elements(response.get_data(as_text=True))
-    assert "Det är inte administratörstoken" in page.words
+    page = Document(response.get_data(as_text=True))
+    assert "Det är inte administratörstoken" in page.text
     assert client.get("/admin/").status_code == 303
 
 
@@ -121,10 +98,10 @@ def test_a_session_of_another_token_does_not_open_the_dashboard(make_app):
 
 
 def test_signing_out_ends_the_session_and_needs_the_sessions_own_form_token(signed_in):
-    page = Elements(signed_in.get("/admin/").get_data(as_text=True))
-    [form] = [attrs for attrs in page.all("form") if attrs.get("action") == "/admin/logout"]
+    page = Document(signed_in.get("/admin/").get_data(as_text=True))
+    [form] = [attrs for attrs in page.find("form") if attrs.get("action") == "/admin/logout"]
     assert form["method"] == "post"
-    [csrf] = [attrs["value"] for attrs in page.all("input") if attrs.get("name") == "csrf"]
+    [csrf] = [attrs["value"] for attrs in page.find("input") if attrs.get("name") == "csrf"]
     assert signed_in.post("/admin/logout", data={"csrf": "forged", "language": "sv"}).status_code == 403
     assert signed_in.get("/admin/").status_code == 200, "still signed in"
     response = signed_in.post("/admin/logout", data={"csrf": csrf, "language": "en"})
@@ -152,15 +129,15 @@ def test_the_pages_are_private_and_run_no_inline_code(signed_in):
 
 
 def test_the_page_is_in_swedish_and_in_english_with_a_chart_and_a_table_for_each_figure(signed_in):
-    swedish = Elements(signed_in.get("/admin/").get_data(as_text=True))
-    english = Elements(signed_in.get("/admin/en/").get_data(as_text=True))
-    assert "Samtyckesstatistik" in swedish.words and "Godkännande per valfri kategori" in swedish.words
-    assert "Consent statistics" in english.words and "Acceptance per optional category" in english.words
-    assert [attrs.get("href") for attrs in english.all("a") if attrs.get("hreflang") == "sv"] == [
+    swedish = Document(signed_in.get("/admin/").get_data(as_text=True))
+    english = Document(signed_in.get("/admin/en/").get_data(as_text=True))
+    assert "Samtyckesstatistik" in swedish.text and "Godkännande per valfri kategori" in swedish.text
+    assert "Consent statistics" in english.text and "Acceptance per optional category" in english.text
+    assert [attrs.get("href") for attrs in english.find("a") if attrs.get("hreflang") == "sv"] == [
         f"/admin/?from={TODAY - dt.timedelta(days=29)}&to={TODAY}"]
-    links = {attrs.get("href") for attrs in english.all("a")}
+    links = {attrs.get("href") for attrs in english.find("a")}
     assert {"/admin/en/", "/en/"} <= links, "the header leads to the dashboard, the footer to the policy"
-    svgs = english.all("svg")
+    svgs = english.find("svg")
     assert len(svgs) == 5 and all(attrs["aria-hidden"] == "true" for attrs in svgs), (
         "screen readers read the table instead")
     tags = [tag for tag, _ in english.elements if tag in ("svg", "table")]
@@ -169,10 +146,10 @@ def test_the_page_is_in_swedish_and_in_english_with_a_chart_and_a_table_for_each
 
 
 def test_the_default_range_is_the_last_thirty_utc_days(signed_in):
-    page = Elements(signed_in.get("/admin/en/").get_data(as_text=True))
-    values = {attrs["name"]: attrs["value"] for attrs in page.all("input") if attrs.get("type") == "date"}
+    page = Document(signed_in.get("/admin/en/").get_data(as_text=True))
+    values = {attrs["name"]: attrs["value"] for attrs in page.find("input") if attrs.get("type") == "date"}
     assert values == {"from": (TODAY - dt.timedelta(days=29)).isoformat(), "to": TODAY.isoformat()}
-    assert len([attrs for attrs in page.all("time")]) == 30
+    assert len([attrs for attrs in page.find("time")]) == 30
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -185,9 +162,9 @@ def test_the_default_range_is_the_last_thirty_utc_days(signed_in):
 def test_a_range_that_cannot_be_read_says_so_in_the_readers_language(signed_in, query, message):
     response = signed_in.get(f"/admin/?{query}")
     assert response.status_code == 400
-    page = Elements(response.get_data(as_text=True))
-    assert message in page.words
-    assert not page.all("svg"), "no numbers for a range that was not asked for"
+    page = Document(response.get_data(as_text=True))
+    assert message in page.text
+    assert not page.find("svg"), "no numbers for a range that was not asked for"
     assert signed_in.get(f"/admin/figures.csv?{query}").status_code == 400
 
 
@@ -269,7 +246,7 @@ def test_the_numbers_equal_counts_from_an_export_of_the_same_days(signed_in, his
 def test_the_page_shows_the_numbers_the_csv_gives(signed_in, history):
     first, last = history
     numbers = csv_numbers(signed_in.get(f"/admin/figures.csv?from={first}&to={last}", headers=ADMIN))
-    page = Elements(signed_in.get(f"/admin/en/?from={first}&to={last}").get_data(as_text=True)).words
+    page = Document(signed_in.get(f"/admin/en/?from={first}&to={last}").get_data(as_text=True)).text
     choices = numbers[("all", "all", "choices")]
     assert f"Choices {choices}" in page
     share = numbers[("all", "all", "accepted:statistics")] / numbers[("all", "all", "offered:statistics")]

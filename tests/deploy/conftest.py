@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from testbed.consent import ADMIN_TOKEN
 from testbed.deploy import Production
-
-ADMIN_TOKEN = "deploy-test-admin-token-0123456789"
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 
 from testbed.consent import ADMIN_TOKEN
 from testbed.deploy import Production, choice_for, through_nginx
-from testbed.site import AXE, AXE_VIOLATIONS
+from testbed.site import AXE_VIOLATIONS
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,6 @@ document.addEventListener("securitypolicyviolation", (event) => window.psCspViol
 def browser_context_args(browser_context_args: dict) -> dict:
     """The stack's certificate is its own: Chromium is told to accept it."""
     return {**browser_context_args, "ignore_https_errors": True, "accept_downloads": True}
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    assert AXE.is_file(), "axe-core is installed by `make test` (npm ci)"
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
