@@ -20,9 +20,7 @@ Targets: lookup p99 <= 10 ms at 1,000,000 records.
 The CPU time each request cost the workers, PostgreSQL and wrk is printed too, and how busy
 the machine was: other work on the two cores stretches the wall clock, less the CPU time.
 
-Usage: ``python bench/consent_lookup.py [--records 1000000] [--seconds 10] [--verify]``. The
-fixture site, the choice and the throwaway PostgreSQL come from the test helpers in
-``tests/consent``, found through ``sys.path``.
+Usage: ``python -m bench.consent_lookup [--records 1000000] [--seconds 10] [--verify]``.
 """
 
 from __future__ import annotations
@@ -34,30 +32,18 @@ import json
 import os
 import random
 import secrets
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from consent_throughput import (
-    BODY,
-    REPO,
-    cpu_per_request,
-    flask_consent,
-    init_db,
-    measured,
-    service_environment,
-    start_server,
-    stop_server,
-    wrk,
-)
+from sqlalchemy import insert
 
-sys.path.insert(0, str(REPO / "tests" / "consent"))
-
-from sqlalchemy import insert  # noqa: E402
-
-from consent_service.records import (  # noqa: E402
+from bench.cpu import describe_machine
+from bench.databases import DATABASES, Database, on_each_database
+from bench.load import cpu_per_request, measured, wrk
+from bench.service import BENCH_APP, BODY, fixture_site, flask_consent, init_db, service_environment
+from consent_service.records import (
     consent_record,
     consent_records,
     format_timestamp,
@@ -65,12 +51,11 @@ from consent_service.records import (  # noqa: E402
     utc_now,
     visitors,
 )
-from consent_service.storage import Storage  # noqa: E402
-from policy_core.checkpoint import open_checkpoint  # noqa: E402
-from policy_core.merkle import leaf_hash, verify_inclusion  # noqa: E402
-from policy_core.note import Verifier  # noqa: E402
-from testbed.consent import CURRENT, as_choice, version_entry, write_site  # noqa: E402
-from testbed.postgres import PostgresServer, PostgresUnavailable  # noqa: E402
+from consent_service.storage import Storage
+from policy_core.checkpoint import open_checkpoint
+from policy_core.merkle import leaf_hash, verify_inclusion
+from policy_core.note import Verifier
+from testbed.consent import Gunicorn, as_choice
 
 PER_VISITOR = 10
 ONE_RECORD_SHARE = 100
@@ -164,18 +149,18 @@ def check_answers(url: str, credentials: list[str], count: int, per_visitor: int
     return verified
 
 
-def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Namespace,
-        database_pid: int | None = None) -> None:
-    environment = service_environment(database_url, site, work / f"log-{name}.key")
+def run(database: Database, site: Path, work: Path, args: argparse.Namespace) -> None:
+    """Fills ``database``, then prints the lookups' figures."""
+    environment = service_environment(database.url, site, work / f"log-{database.name}.key")
     init_db(environment)
-    storage = Storage(database_url, key_file=Path(environment["CONSENT_LOG_KEY_FILE"]))
+    storage = Storage(database.url, key_file=Path(environment["CONSENT_LOG_KEY_FILE"]))
     started = time.perf_counter()
     credentials = fill(storage, args.records)
     filled = time.perf_counter() - started
     state = storage.log_state()
     storage.dispose()
     print(
-        f"\n{name}: {args.records:,} records, one in {ONE_RECORD_SHARE} a visitor's only one, the "
+        f"\n{database.label}: {args.records:,} records, one in {ONE_RECORD_SHARE} a visitor's only one, the "
         f"others ten per visitor; tree size {state['tree_size']:,} (made, stored and integrated in "
         f"{filled:.0f} s)"
     )
@@ -186,12 +171,11 @@ def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Nam
         log = json.loads(done.stdout)
         print(f"  flask consent verify: ok={log['ok']}, {log['records']:,} records, "
               f"tree size {log['tree_size']:,}, in {seconds:.1f} s")
-    process, url = start_server(environment, 2, 1, work / f"gunicorn-{name}.log")
+    server = Gunicorn(environment, 2, work / f"gunicorn-{database.name}.log", app=BENCH_APP)
+    url = server.url
     scripts = {10: lookup_script(work / "ten.lua", credentials.ten),
                1: lookup_script(work / "one.lua", credentials.one)}
-    groups = {"gunicorn": [process.pid]}
-    if database_pid is not None:
-        groups["database"] = [database_pid]
+    groups = database.process_groups(server.process.pid)
     try:
         verified = (check_answers(url, credentials.ten, 20, PER_VISITOR)
                     + check_answers(url, credentials.one, 20, 1))
@@ -207,7 +191,7 @@ def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Nam
                 f"{row['machine_busy']:.0%} busy"
             )
     finally:
-        stop_server(process)
+        server.stop()
 
 
 def main() -> None:
@@ -215,29 +199,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--verify", action="store_true", help="also time `flask consent verify`")
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only", choices=DATABASES)
     args = parser.parse_args()
-    print(
-        f"{time.strftime('%Y-%m-%d')}  {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"load average {os.getloadavg()[0]:.1f}; gunicorn -w 2 (sync), wrk -t1"
-    )
+    print(f"{describe_machine()}; gunicorn -w 2 (sync), wrk -t1")
     with tempfile.TemporaryDirectory(prefix="consent-bench-") as tmp:
         work = Path(tmp)
-        site = write_site(work / "site", [version_entry(CURRENT, "current")])
-        if args.only in (None, "sqlite"):
-            run("SQLite", f"sqlite:///{work / 'consent.sqlite3'}", site, work, args)
-        if args.only in (None, "postgresql"):
-            try:
-                server = PostgresServer().start()
-            except PostgresUnavailable as error:
-                print(f"\nPostgreSQL skipped: {error}")
-                return
-            try:
-                postmaster = int((server.directory / "data" / "postmaster.pid").read_text().split()[0])
-                run("PostgreSQL", server.url(), site, work, args, postmaster)
-            finally:
-                server.stop()
+        site = fixture_site(work)
+        on_each_database(work, args.only, lambda database: run(database, site, work, args))
         print(f"load average afterwards {os.getloadavg()[0]:.1f}")
 
 

@@ -18,10 +18,10 @@ runs in this process (Werkzeug's test client, no HTTP, no sequencer thread), on 
 * answer JSON:      the 201's body serialised.
 
 Prints microseconds per request, median of ``--rounds`` rounds, and the sum of the phases next
-to the whole. Under load the writers also wait for each other: ``consent_throughput.py
---profile`` shows that part.
+to the whole. Under load the writers also wait for each other: ``python -m
+bench.consent_throughput --profile`` shows that part.
 
-Usage: ``python bench/consent_phases.py [--requests 2000] [--rounds 3] [--only sqlite]``
+Usage: ``python -m bench.consent_phases [--requests 2000] [--rounds 3] [--only sqlite]``
 """
 
 from __future__ import annotations
@@ -31,19 +31,14 @@ import datetime as dt
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "consent"))
-
-from consent_throughput import BODY, create_bench_app, service_environment  # noqa: E402
-
-from testbed.consent import CURRENT, version_entry, write_site  # noqa: E402
-from testbed.postgres import PostgresServer, PostgresUnavailable  # noqa: E402
+from bench.cpu import describe_machine
+from bench.databases import DATABASES, Database, on_each_database
+from bench.service import BODY, create_bench_app, fixture_site, service_environment
 
 
 def interleaved_us(steps: dict[str, Callable[[], object]], count: int) -> dict[str, float]:
@@ -128,11 +123,12 @@ def phases(app, count: int) -> dict[str, float]:
     return interleaved_us(steps, count)
 
 
-def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Namespace) -> None:
+def run(database: Database, site: Path, work: Path, args: argparse.Namespace) -> None:
+    """Prints the phases' medians on ``database``."""
     from consent_service.storage import Storage
 
-    environment = service_environment(database_url, site, work / f"log-{name}.key")
-    storage = Storage(database_url, key_file=Path(environment["CONSENT_LOG_KEY_FILE"]))
+    environment = service_environment(database.url, site, work / f"log-{database.name}.key")
+    storage = Storage(database.url, key_file=Path(environment["CONSENT_LOG_KEY_FILE"]))
     storage.initialise("bench.example/log")
     storage.dispose()
     os.environ.update(environment, CONSENT_SEQUENCER="off")
@@ -140,7 +136,7 @@ def run(name: str, database_url: str, site: Path, work: Path, args: argparse.Nam
     rounds = [phases(app, args.requests) for _ in range(args.rounds)]
     services_storage = app.extensions["consent_service"].storage
     services_storage.dispose()
-    print(f"\n{name}: microseconds per request, median of {args.rounds} rounds of {args.requests}")
+    print(f"\n{database.label}: microseconds per request, median of {args.rounds} rounds of {args.requests}")
     medians = {step: statistics.median(r[step] for r in rounds) for step in rounds[0]}
     parts = [step for step in medians if step not in ("request, whole", "framework (ceiling)")]
     for step, value in medians.items():
@@ -153,24 +149,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only", choices=DATABASES)
     args = parser.parse_args()
-    print(f"{time.strftime('%Y-%m-%d')}  {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(describe_machine())
     with tempfile.TemporaryDirectory(prefix="consent-bench-") as tmp:
         work = Path(tmp)
-        site = write_site(work / "site", [version_entry(CURRENT, "current")])
-        if args.only in (None, "sqlite"):
-            run("SQLite (WAL, synchronous=FULL)", f"sqlite:///{work / 'consent.sqlite3'}", site, work, args)
-        if args.only in (None, "postgresql"):
-            try:
-                server = PostgresServer().start()
-            except PostgresUnavailable as error:
-                print(f"\nPostgreSQL skipped: {error}")
-                return
-            try:
-                run("PostgreSQL 15 (fsync on)", server.url(), site, work, args)
-            finally:
-                server.stop()
+        site = fixture_site(work)
+        on_each_database(work, args.only, lambda database: run(database, site, work, args))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ The target is ``<= 10 s`` of wall clock for 1,000,000 records. The peak memory o
 is printed too: the tree is a frontier and records are read in chunks, so it does not grow
 with the export.
 
-Usage: ``.venv/bin/python bench/export_verify.py [--records 1000000] [--repeat 3]``
+Usage: ``python -m bench.export_verify [--records 1000000] [--repeat 3]``
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ not inflate):
             sizes, in the 1,000,000-leaf tree, read from those tiles held in memory.
 
 Verifying a whole export (parsing each record, recomputing its hash from its canonical JSON,
-the checks, the tree and checkpoints) is measured by ``bench/export_verify.py``.
+the checks, the tree and checkpoints) is measured by ``python -m bench.export_verify``.
 
-Usage: ``.venv/bin/python bench/merkle_verify.py [--leaves 1000000] [--repeat 3]``
+Usage: ``python -m bench.merkle_verify [--leaves 1000000] [--repeat 3]``
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ answer, no database) on each in turn, several rounds alternating, and the ratio 
 is printed, with the time one ``/metrics`` scrape takes afterwards; then the CPU time per request
 of each in one process, which other work on a shared machine disturbs less than the wall clock.
 
-Usage: ``python bench/metrics_overhead.py [--seconds 5] [--rounds 3] [--workers 2]`` (needs wrk).
+Usage: ``python -m bench.metrics_overhead [--seconds 5] [--rounds 3] [--workers 2]`` (needs wrk).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,14 +25,27 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "consent"))
-sys.path.insert(0, str(REPO / "bench"))
+from bench.load import wrk
+from bench.service import init_db, service_environment
+from testbed import REPO
+from testbed.consent import CURRENT, SUPERSEDED, Gunicorn, version_entry, write_site
 
-from consent_throughput import stop_server, wrk  # noqa: E402
-
-from testbed.consent import CURRENT, SUPERSEDED, version_entry, write_site  # noqa: E402
-from testbed.postgres import free_port  # noqa: E402
+IN_PROCESS = """
+import json, sys, time
+from werkzeug.test import Client
+from bench.metrics_overhead import create_bench_app
+rounds, requests = int(sys.argv[1]), int(sys.argv[2])
+client = Client(create_bench_app())
+found = {"counted": [], "plain": []}
+for _ in range(rounds):
+    for prefix in found:
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(f"/{prefix}/bench/ceiling").close()
+        found[prefix].append((time.process_time() - started) / requests * 1e6)
+print(json.dumps(found))
+"""
+"""What :func:`cpu_per_request` runs in a fresh process: arguments rounds and requests."""
 
 
 def create_bench_app():
@@ -53,29 +67,44 @@ def create_bench_app():
     return DispatcherMiddleware(counted, {"/counted": counted, "/plain": plain})
 
 
-def cpu_per_request(environment: dict[str, str], rounds: int, requests: int) -> dict[str, list[float]]:
+def cpu_per_request(environment: dict[str, str], work: Path, rounds: int, requests: int
+                    ) -> dict[str, list[float]]:
     """CPU time per request (this process only, so other load on the machine counts less than on
     the wall clock), the two apps alternating, in a process of its own in multiprocess mode."""
-    code = f"""
-import json, os, sys, time
-from werkzeug.test import Client
-sys.path[:0] = {[str(REPO), str(REPO / "bench")]!r}
-from metrics_overhead import create_bench_app
-client = Client(create_bench_app())
-found = {{"counted": [], "plain": []}}
-for _ in range({rounds}):
-    for prefix in found:
-        started = time.process_time()
-        for _ in range({requests}):
-            client.get(f"/{{prefix}}/bench/ceiling").close()
-        found[prefix].append((time.process_time() - started) / {requests} * 1e6)
-print(json.dumps(found))
-"""
-    directory = tempfile.mkdtemp(prefix="metrics-bench-counts-")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True,
-                            text=True, env={**os.environ, **environment,
-                                            "PROMETHEUS_MULTIPROC_DIR": directory})
+    counts = work / "counts-in-process"
+    counts.mkdir()
+    result = subprocess.run([sys.executable, "-c", IN_PROCESS, str(rounds), str(requests)], cwd=REPO,
+                            check=True, capture_output=True, text=True,
+                            env={**os.environ, **environment, "PYTHONPATH": str(REPO),
+                                 "PROMETHEUS_MULTIPROC_DIR": str(counts)})
     return json.loads(result.stdout.splitlines()[-1])
+
+
+def through_gunicorn(environment: dict[str, str], work: Path, args: argparse.Namespace
+                     ) -> tuple[dict[str, list[dict]], list[float]]:
+    """wrk's figures of each copy, round after round, and the milliseconds of 20 ``/metrics``
+    scrapes afterwards."""
+    server = Gunicorn(environment, args.workers, work / "gunicorn.log",
+                      app="bench.metrics_overhead:create_bench_app()")
+    try:
+        script = work / "get.lua"
+        script.write_text('wrk.method = "GET"\n')
+        results: dict[str, list[dict]] = {"counted": [], "plain": []}
+        for prefix in results:
+            wrk(f"{server.url}/{prefix}/bench/ceiling", script, 2, args.connections)  # warm-up
+        for _ in range(args.rounds):
+            for prefix in results:
+                results[prefix].append(wrk(f"{server.url}/{prefix}/bench/ceiling", script, args.seconds,
+                                           args.connections))
+        scrapes = []
+        for _ in range(20):
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
+                response.read()
+            scrapes.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.stop()
+    return results, scrapes
 
 
 def main() -> None:
@@ -85,58 +114,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
-    site = write_site(work / "site", [version_entry(SUPERSEDED, "superseded", inventory=False),
-                                      version_entry(CURRENT, "current")])
-    environment = {"CONSENT_DATABASE_URL": f"sqlite:///{work / 'consent.sqlite3'}",
-                   "CONSENT_SITE_DIR": str(site), "CONSENT_RATE_LIMIT": "off",
-                   "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "bench"),
-                                                  str(REPO / "tests" / "consent")])}
-    env = {**os.environ, **environment}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "init-db"],
-                   cwd=REPO, env=env, check=True, capture_output=True)
-    port = free_port()
-    log = (work / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-         "--no-control-socket", "--config", "python:consent_service.gunicorn_config",
-         "metrics_overhead:create_bench_app()"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/plain/bench/ceiling", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        script = work / "get.lua"
-        script.write_text('wrk.method = "GET"\n')
-        results: dict[str, list[dict]] = {"counted": [], "plain": []}
-        for prefix in results:
-            wrk(f"{url}/{prefix}/bench/ceiling", script, 2, args.connections)  # warm-up
-        for _ in range(args.rounds):
-            for prefix in results:
-                results[prefix].append(wrk(f"{url}/{prefix}/bench/ceiling", script, args.seconds,
-                                           args.connections))
-        scrapes = []
-        for _ in range(20):
-            started = time.perf_counter()
-            with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
-                response.read()
-            scrapes.append((time.perf_counter() - started) * 1000)
-    finally:
-        stop_server(process)
-    print(f"gunicorn -w {args.workers}, wrk -t1 -c{args.connections}, {args.rounds} rounds of "
-          f"{args.seconds} s, load average {os.getloadavg()[0]:.1f}")
-    medians = {}
-    for prefix, runs in results.items():
-        medians[prefix] = statistics.median(run["rps"] for run in runs)
-        rounds = ", ".join(f"{run['rps']:.0f}" for run in runs)
-        print(f"  {prefix:8} {medians[prefix]:8.0f} req/s (rounds: {rounds})   p99 "
-              f"{statistics.median(run['p99_ms'] for run in runs):.2f} ms")
-    print(f"  counted / plain: {medians['counted'] / medians['plain']:.2f}")
-    cpu = cpu_per_request(environment, args.rounds * 2, 2000)
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install -y wrk")
+    with tempfile.TemporaryDirectory(prefix="metrics-bench-") as tmp:
+        work = Path(tmp)
+        site = write_site(work / "site", [version_entry(SUPERSEDED, "superseded", inventory=False),
+                                          version_entry(CURRENT, "current")])
+        environment = service_environment(f"sqlite:///{work / 'consent.sqlite3'}", site, work / "log.key")
+        init_db(environment)
+        results, scrapes = through_gunicorn(environment, work, args)
+        print(f"gunicorn -w {args.workers}, wrk -t1 -c{args.connections}, {args.rounds} rounds of "
+              f"{args.seconds} s, load average {os.getloadavg()[0]:.1f}")
+        medians = {}
+        for prefix, runs in results.items():
+            medians[prefix] = statistics.median(run["rps"] for run in runs)
+            rounds = ", ".join(f"{run['rps']:.0f}" for run in runs)
+            print(f"  {prefix:8} {medians[prefix]:8.0f} req/s (rounds: {rounds})   p99 "
+                  f"{statistics.median(run['p99_ms'] for run in runs):.2f} ms")
+        print(f"  counted / plain: {medians['counted'] / medians['plain']:.2f}")
+        cpu = cpu_per_request(environment, work, args.rounds * 2, 2000)
     per = {prefix: statistics.median(values) for prefix, values in cpu.items()}
     print(f"  CPU per request, in process: counted {per['counted']:.0f} µs, plain {per['plain']:.0f} µs, "
           f"counted / plain {per['counted'] / per['plain']:.2f} (rounds "

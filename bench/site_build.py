@@ -12,7 +12,7 @@ Generates synthetic histories of 50 and 100 versions (x 2 languages) from the sh
 
 Each round builds all of them back to back (the order of the two histories alternating), and
 every ratio compares builds of the same round, so a shared machine's drifting load hits both
-sides of a ratio alike. Usage: ``.venv/bin/python bench/site_build.py [--repeat 5]``. Prints the
+sides of a ratio alike. Usage: ``python -m bench.site_build [--repeat 5]``. Prints the
 median and range of each ratio over the rounds; targets: plugin <= 2x baseline, and 100
 versions <= 2.2x the time of 50.
 """
@@ -38,8 +38,8 @@ from mkdocs.config import load_config
 from policy_site.diff import DiffCache
 from policy_site.pages import SiteContent
 from policy_site.sources import load_sources
+from testbed import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "policy_src" / "versions" / "2026-11-01"
 
 

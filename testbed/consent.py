@@ -103,9 +103,12 @@ def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURREN
 
 
 class Gunicorn:
-    """A real gunicorn server on 127.0.0.1 running ``consent_service.app:create_app()``."""
+    """A real gunicorn server on 127.0.0.1, as deployed (its config module, sync workers unless
+    ``threads`` > 1), running ``app``: the service, or a benchmark's app around it. Ready when
+    ``/api/v1/health`` answers 200."""
 
-    def __init__(self, environment: dict[str, str], workers: int, log_path: Path) -> None:
+    def __init__(self, environment: dict[str, str], workers: int, log_path: Path, *,
+                 app: str = "consent_service.app:create_app()", threads: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -120,12 +123,14 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "-w",
                 str(workers),
+                "--threads",
+                str(threads),
                 "--graceful-timeout",
                 "2",
                 "--no-control-socket",
                 "--config",
                 "python:consent_service.gunicorn_config",
-                "consent_service.app:create_app()",
+                app,
             ],
             cwd=REPO,
             env=env,

@@ -128,6 +128,19 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
+    def postmaster_pid(self) -> int:
+        """The running server's first process: its backends and workers are its children, so
+        their CPU time is found under it."""
+        assert self.directory is not None, "the server is not running"
+        return int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
+
+    def version(self) -> str:
+        """The server's version number, e.g. ``15.18`` from ``postgres (PostgreSQL) 15.18 (Debian
+        15.18-0+deb12u1)``."""
+        result = subprocess.run([str(self.bindir / "postgres"), "--version"], capture_output=True,
+                                text=True, check=True)
+        return result.stdout.split()[2]
+
     def stop(self) -> None:
         if self.directory is None:
             return
