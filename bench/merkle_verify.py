@@ -8,9 +8,9 @@ not inflate):
   over that many leaves costs (a tree of n leaves hashes n leaves and n - 1 nodes);
 * root:     what an auditor does with an export's ``hash`` column: 1,000,000 hex record hashes
             to leaf hashes (SHA-256(0x00 || bytes)) and the RFC 9162 root with
-            :func:`policy_core.merkle.tree_hash` (target: <= 10 s);
+            :func:`policy_core.merkle_frontier.tree_hash` (target: <= 10 s);
 * batches:  what the sequencer does: the same leaves appended 500 at a time to a
-            :class:`policy_core.merkle.Frontier`, every new complete subtree stored in tiles;
+            :class:`policy_core.merkle_frontier.Frontier`, every new complete subtree stored in tiles;
 * proofs:   inclusion proofs of 1,000 random leaves, and consistency proofs from 1,000 random
             sizes, in the 1,000,000-leaf tree, read from those tiles held in memory.
 
@@ -28,15 +28,9 @@ import random
 import statistics
 import time
 
-from policy_core.merkle import (
-    Frontier,
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    tree_hash,
-    verify_consistency,
-    verify_inclusion,
-)
+from policy_core.merkle import leaf_hash, verify_consistency, verify_inclusion
+from policy_core.merkle_frontier import Frontier, tree_hash
+from policy_core.merkle_proofs import consistency_proof, inclusion_proof
 from policy_core.tiles import store_nodes, tile_source
 
 BATCH = 500

@@ -2,9 +2,9 @@
 
 Tiles are C2SP tlog-tiles (:mod:`policy_core.tiles`), one row per tile; the rightmost tiles
 grow in place as the tree does, and since a tile only ever grows, the row read for any earlier
-tree size holds every hash that size needs. Proofs are computed by :mod:`policy_core.merkle`
-from the few tiles they touch, fetched in one query, so a lookup costs the same at a thousand
-records as at a million.
+tree size holds every hash that size needs. Proofs are computed by
+:mod:`policy_core.merkle_proofs` from the few tiles they touch, fetched in one query, so a
+lookup costs the same at a thousand records as at a million.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
-from policy_core.merkle import HASH_SIZE, Frontier, consistency_proof, inclusion_proof, range_nodes
+from policy_core.merkle import HASH_SIZE
+from policy_core.merkle_frontier import Frontier
+from policy_core.merkle_proofs import consistency_proof, inclusion_proof, range_nodes
 from policy_core.tiles import (
     TILE_WIDTH,
     Tile,

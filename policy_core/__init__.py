@@ -12,7 +12,9 @@ Modules:
 ``storage``    the browser storage an inventory declares, and when a declared name covers an item
 ``manifest``   ``versions.json``: its JSON Schema, its writer and its reader
 ``chain``      the consent log's hash chain and its verification
-``merkle``     the log's RFC 9162 Merkle tree: hashing, proofs, verification, the sequencer's frontier
+``merkle``     the log's RFC 9162 Merkle tree: the hash rule and the verification of proofs
+``merkle_proofs``    inclusion and consistency proofs computed from the tree's stored hashes
+``merkle_frontier``  the tree built leaf by leaf: the sequencer's frontier, the root of leaves
 ``tiles``      where the tree's hashes are stored: C2SP tlog-tiles, and proofs read from them
 ``note``       C2SP signed notes with Ed25519: keys, signing, verifying
 ``checkpoint`` the log's signed tree heads (C2SP tlog-checkpoint)

@@ -15,7 +15,7 @@ record, or rewriting the log from any point on, changes the root of every tree t
 the change, and a log that signed a checkpoint cannot produce another history with the same
 root. A checkpoint larger than the export says that records were cut from its end.
 
-Memory stays bounded whatever the export's size: the tree is a :class:`merkle.Frontier` (one
+Memory stays bounded whatever the export's size: the tree is a :class:`merkle_frontier.Frontier` (one
 hash per set bit of the size), the roots asked for are taken as the frontier passes their
 sizes, and records are read in chunks, which several processes can check (``workers``); the
 tree itself is built in order, in the calling process. The same checks
@@ -45,7 +45,7 @@ from policy_core.log_export import (
     check_record,
     read_export,
 )
-from policy_core.merkle import Frontier
+from policy_core.merkle_frontier import Frontier
 from policy_core.note import Verifier
 
 _BATCH = 4096

@@ -18,15 +18,9 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from policy_core.errors import CoreError
-from policy_core.merkle import (
-    HASH_SIZE,
-    HashSource,
-    Node,
-    consistency_ranges,
-    inclusion_ranges,
-    node_hash,
-    range_nodes,
-)
+from policy_core.merkle import HASH_SIZE, node_hash
+from policy_core.merkle_frontier import Node
+from policy_core.merkle_proofs import HashSource, consistency_ranges, inclusion_ranges, range_nodes
 
 TILE_HEIGHT = 8
 """Merkle levels per tile level."""
@@ -167,13 +161,13 @@ def read_hash(tiles: Mapping[TileKey, bytes], level: int, index: int) -> bytes:
 
 
 def tile_source(tiles: Mapping[TileKey, bytes]) -> HashSource:
-    """A :data:`policy_core.merkle.HashSource` answered from ``tiles``."""
+    """A :data:`policy_core.merkle_proofs.HashSource` answered from ``tiles``."""
     return lambda level, index: read_hash(tiles, level, index)
 
 
 def store_nodes(tiles: MutableMapping[TileKey, bytes], nodes: Iterable[Node]) -> set[TileKey]:
     """Write the new complete subtrees a sequencer appended (as from
-    :meth:`policy_core.merkle.Frontier.extend`) into ``tiles``; the keys of the tiles changed.
+    :meth:`policy_core.merkle_frontier.Frontier.extend`) into ``tiles``; the keys of the tiles changed.
 
     Only hashes at Merkle levels that are multiples of 8 are stored. Each extends its tile at
     its position: a tile never has a gap, and a hash already stored is never replaced by a

@@ -16,7 +16,7 @@ from policy_core.chain import GENESIS_HASH
 from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.hashing import canonical_json
 from policy_core.log_record import new_salt, purged_record, record_hash, record_leaf_hash
-from policy_core.merkle import tree_hash
+from policy_core.merkle_frontier import tree_hash
 from policy_core.note import Signer
 
 ORIGIN = "consent.example.se/log"

@@ -18,23 +18,18 @@ import yaml
 from policy_core.errors import CoreError
 from policy_core.merkle import (
     EMPTY_ROOT,
-    Frontier,
     MerkleError,
-    Node,
     ProofMalformed,
     RootMismatch,
-    consistency_proof,
     consistency_proof_length,
-    inclusion_proof,
     inclusion_proof_length,
     leaf_hash,
-    leaf_source,
     node_hash,
-    range_nodes,
-    tree_hash,
     verify_consistency,
     verify_inclusion,
 )
+from policy_core.merkle_frontier import Frontier, Node, leaf_source, tree_hash
+from policy_core.merkle_proofs import consistency_proof, inclusion_proof, range_nodes
 from testbed.rfc9162 import rfc_mth, rfc_path, rfc_subproof
 
 FIXTURES = Path(__file__).parent / "fixtures" / "merkle"

@@ -16,14 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from policy_core.checkpoint import Checkpoint, sign_checkpoint
-from policy_core.merkle import (
-    ProofMalformed,
-    RootMismatch,
-    inclusion_proof,
-    leaf_hash,
-    leaf_source,
-    tree_hash,
-)
+from policy_core.merkle import ProofMalformed, RootMismatch, leaf_hash
+from policy_core.merkle_frontier import leaf_source, tree_hash
+from policy_core.merkle_proofs import inclusion_proof
 from policy_core.note import BadSignature, Signer, UnknownKey
 from policy_core.receipt import (
     ReceiptInvalid,

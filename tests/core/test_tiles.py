@@ -11,7 +11,9 @@ import random
 
 import pytest
 
-from policy_core.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hash, tree_hash
+from policy_core.merkle import leaf_hash
+from policy_core.merkle_frontier import Frontier, tree_hash
+from policy_core.merkle_proofs import consistency_proof, inclusion_proof
 from policy_core.tiles import (
     TILE_WIDTH,
     Tile,
