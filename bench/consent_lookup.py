@@ -54,7 +54,7 @@ from consent_service.records import (
 from consent_service.storage import Storage
 from policy_core.checkpoint import open_checkpoint
 from policy_core.merkle import leaf_hash, verify_inclusion
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from testbed.consent import Gunicorn, as_choice
 
 PER_VISITOR = 10

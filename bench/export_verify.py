@@ -40,7 +40,7 @@ from policy_core.log_audit import audit_export
 from policy_core.log_record import new_salt, record_hash, record_leaf_hash
 from policy_core.manifest import parse
 from policy_core.merkle_frontier import Frontier
-from policy_core.note import Signer
+from policy_core.note_keys import Signer
 from policy_site.audit import ShownTexts, audit
 
 ORIGIN = "bench.example/log"

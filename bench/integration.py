@@ -66,7 +66,7 @@ class Prober:
     in its own thread, from ``start`` until ``stop``."""
 
     def __init__(self, url: str, vkey: str, probe_interval: float, watch_interval: float) -> None:
-        from policy_core.note import Verifier
+        from policy_core.note_keys import Verifier
 
         self.url = url
         self.verifier = Verifier.from_vkey(vkey)

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
 
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 
 from .engine import DatabaseNotInitialised, StorageError
 from .errors import ConsentServiceError

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from policy_core.note import NoteError, Signer
+from policy_core.note_keys import NoteError, Signer
 
 from .engine import StorageError
 

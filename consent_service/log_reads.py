@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from policy_core.merkle import MerkleError
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_core.tiles import TileError
 
 from . import log_tree

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy_core.note import Signer
+from policy_core.note_keys import Signer
 from policy_core.receipt import attach_proof, make_receipt
 
 from .records import parse_timestamp

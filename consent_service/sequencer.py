@@ -31,7 +31,8 @@ from sqlalchemy import Connection, bindparam, select, update
 from policy_core.checkpoint import Checkpoint, CheckpointInvalid, open_checkpoint, sign_checkpoint
 from policy_core.merkle import leaf_hash
 from policy_core.merkle_frontier import Frontier
-from policy_core.note import NoteError, Signer, add_signature
+from policy_core.note import add_signature
+from policy_core.note_keys import NoteError, Signer
 from policy_core.tiles import TILE_HEIGHT, TILE_WIDTH, store_nodes
 
 from . import log_tree

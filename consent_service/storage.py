@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from policy_core.note import Signer
+from policy_core.note_keys import Signer
 from policy_core.receipt import make_receipt
 
 from . import schema_upgrade

@@ -15,7 +15,7 @@ from typing import Any
 
 from policy_core.log_audit import LogAudit
 from policy_core.log_record import HASH_PATTERN, record_leaf_hash
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 
 
 @dataclass(frozen=True)

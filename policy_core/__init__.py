@@ -16,7 +16,8 @@ Modules:
 ``merkle_proofs``    inclusion and consistency proofs computed from the tree's stored hashes
 ``merkle_frontier``  the tree built leaf by leaf: the sequencer's frontier, the root of leaves
 ``tiles``      where the tree's hashes are stored: C2SP tlog-tiles, and proofs read from them
-``note``       C2SP signed notes with Ed25519: keys, signing, verifying
+``note``       C2SP signed notes with Ed25519: signing, reading, verifying
+``note_keys``  the notes' keys: key names and IDs, Ed25519 keys as vkey and skey text
 ``checkpoint`` the log's signed tree heads (C2SP tlog-checkpoint)
 ``receipt``    the log's signed promise to include a record, and its offline verification
 ``catalogs``   gettext catalogs compiled in memory from their ``.po`` files

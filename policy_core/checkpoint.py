@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from policy_core.errors import CoreError
 from policy_core.merkle import HASH_SIZE
-from policy_core.note import Signer, Verifier, open_note, sign_note
+from policy_core.note import open_note, sign_note
+from policy_core.note_keys import Signer, Verifier
 
 MAX_TREE_SIZE = (1 << 64) - 1
 _SIZE = re.compile(r"0|[1-9][0-9]*", re.ASCII)

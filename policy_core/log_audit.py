@@ -46,7 +46,7 @@ from policy_core.log_export import (
     read_export,
 )
 from policy_core.merkle_frontier import Frontier
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 
 _BATCH = 4096
 class LogAuditError(CoreError):

@@ -40,15 +40,8 @@ from typing import Any
 from policy_core.checkpoint import Checkpoint, open_checkpoint
 from policy_core.errors import CoreError
 from policy_core.merkle import leaf_hash, verify_inclusion
-from policy_core.note import (
-    MalformedKey,
-    Signer,
-    Verifier,
-    check_key_name,
-    open_note,
-    parse_note,
-    sign_note,
-)
+from policy_core.note import open_note, parse_note, sign_note
+from policy_core.note_keys import MalformedKey, Signer, Verifier, check_key_name
 
 TAG = "receipt"
 """The second line of every receipt's signed text."""

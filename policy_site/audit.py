@@ -25,7 +25,7 @@ from typing import Any
 from policy_core.hashing import canonical_json, sha256_hex
 from policy_core.log_audit import Chunk, LogProblem, LogReport, audit_export
 from policy_core.manifest import Manifest, ManifestError, PublishedVersion, parse
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_site.errors import PolicySiteError
 
 Facts = tuple[Any, ...]

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import click
 
 from policy_core.errors import CoreError
-from policy_core.note import MAX_NOTE_BYTES, Verifier
+from policy_core.note import MAX_NOTE_BYTES
+from policy_core.note_keys import Verifier
 from policy_core.receipt import ReceiptInvalid, verify_receipt
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.hashing import canonical_json
 from policy_core.log_record import new_salt, purged_record, record_hash, record_leaf_hash
 from policy_core.merkle_frontier import tree_hash
-from policy_core.note import Signer
+from policy_core.note_keys import Signer
 
 ORIGIN = "consent.example.se/log"
 POLICY = {"version": "2026-11-01", "language": "sv", "sha256": "5" * 64, "text_sha256": "6" * 64}

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from policy_core.checkpoint import open_checkpoint
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from testbed.rfc9162 import rfc_mth
 
 

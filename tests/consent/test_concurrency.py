@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from consent_service.credentials import new_visitor
 from consent_service.storage import Storage
 from policy_core.checkpoint import open_checkpoint
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_core.receipt import verify_receipt
 from testbed.consent import as_choice, http_text
 

@@ -17,7 +17,7 @@ from consent_service.config import SETTINGS
 from policy_core.checkpoint import open_checkpoint
 from policy_core.log_record import record_hash
 from policy_core.merkle import leaf_hash
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_core.receipt import verify_receipt
 
 PACKAGE = Path(__file__).resolve().parents[2] / "consent_service"

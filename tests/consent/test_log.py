@@ -15,7 +15,7 @@ from consent_service.app import create_app
 from consent_service.services import services
 from policy_core.checkpoint import open_checkpoint
 from policy_core.merkle import leaf_hash, verify_consistency, verify_inclusion
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_core.receipt import verify_receipt
 from testbed.rfc9162 import rfc_consistency, rfc_mth, rfc_path
 

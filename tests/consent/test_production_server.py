@@ -14,7 +14,7 @@ from urllib.error import URLError
 
 from consent_service.storage import Storage
 from policy_core.checkpoint import open_checkpoint
-from policy_core.note import Verifier
+from policy_core.note_keys import Verifier
 from policy_core.receipt import verify_receipt
 from testbed.consent import http_text
 

@@ -10,7 +10,8 @@ import yaml
 
 from policy_core.checkpoint import Checkpoint, CheckpointInvalid, open_checkpoint, sign_checkpoint
 from policy_core.merkle import EMPTY_ROOT
-from policy_core.note import BadSignature, Signer, UnknownKey, parse_note
+from policy_core.note import BadSignature, UnknownKey, parse_note
+from policy_core.note_keys import Signer
 
 EXAMPLE = yaml.safe_load((Path(__file__).parent / "fixtures" / "note" / "examples.yaml")
                          .read_text(encoding="utf-8"))["checkpoint"]

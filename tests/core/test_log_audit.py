@@ -23,7 +23,8 @@ from policy_core.log_audit import (
 )
 from policy_core.log_export import MAX_RECORD_BYTES
 from policy_core.merkle import EMPTY_ROOT
-from policy_core.note import Signer, parse_note
+from policy_core.note import parse_note
+from policy_core.note_keys import Signer
 from testbed.log import (
     ORIGIN,
     Log,

@@ -17,18 +17,14 @@ from policy_core.errors import CoreError
 from policy_core.note import (
     MAX_SIGNATURES,
     BadSignature,
-    MalformedKey,
     MalformedNote,
-    NoteError,
-    Signer,
     UnknownKey,
-    Verifier,
     add_signature,
-    key_id,
     open_note,
     parse_note,
     sign_note,
 )
+from policy_core.note_keys import MalformedKey, NoteError, Signer, Verifier, key_id
 
 EXAMPLES = yaml.safe_load((Path(__file__).parent / "fixtures" / "note" / "examples.yaml")
                           .read_text(encoding="utf-8"))

@@ -19,7 +19,8 @@ from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.merkle import ProofMalformed, RootMismatch, leaf_hash
 from policy_core.merkle_frontier import leaf_source, tree_hash
 from policy_core.merkle_proofs import inclusion_proof
-from policy_core.note import BadSignature, Signer, UnknownKey
+from policy_core.note import BadSignature, UnknownKey
+from policy_core.note_keys import Signer
 from policy_core.receipt import (
     ReceiptInvalid,
     attach_proof,

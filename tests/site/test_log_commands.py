@@ -38,7 +38,7 @@ from policy_core.log_export import CHUNK_BYTES
 from policy_core.log_record import record_leaf_hash
 from policy_core.merkle_frontier import leaf_source
 from policy_core.merkle_proofs import inclusion_proof
-from policy_core.note import Signer
+from policy_core.note_keys import Signer
 from policy_core.receipt import attach_proof, make_receipt
 from policy_site.cli import main
 
