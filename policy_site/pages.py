@@ -1,33 +1,28 @@
 """What the site consists of: every generated page and file, as data.
 
-Given validated sources and an as-of date this module decides the site's URLs and renders each
-generated page's Markdown (with HTML fragments from Jinja2 templates in ``templates/``). It does
-not import MkDocs: the plugin only hands these pages to MkDocs, so another generator could serve
+Given validated sources and an as-of date this module decides which pages and files the site
+has and what each says: its context, title and description, the manifest, feeds and the
+banner. Where each page goes is :mod:`policy_site.page_paths`; how a page is written (Jinja2
+fragments from ``templates/``, front matter) is :mod:`policy_site.page_render`. It does not
+import MkDocs: the plugin only hands these pages to MkDocs, so another generator could serve
 the same content when Material for MkDocs is gone.
-
-URLs: Swedish at the root, English under ``en/``; ``versions/<id>/`` is a version's permanent
-URL, ``changes/`` the history, ``diff/<old>..<new>/`` the difference between two versions.
 """
 
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, partial
 from typing import Any
 
-import jinja2
-
 from policy_core import manifest
 from policy_core.hashing import sha256_hex
-from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
+from policy_core.languages import LANGUAGES
 from policy_core.urls import (
     DRAFT_NOTICE_FILE,
     MANIFEST_URL,
-    diff_url,
     inventory_url,
     prefix,
     shown_text_url,
@@ -41,48 +36,9 @@ from policy_site.cookie_table import cookie_table
 from policy_site.diff import DiffCache, render_html
 from policy_site.facts import COOKIE_TABLE_KEY, VERSION_FACTS_FILE, Facts, substitute
 from policy_site.i18n import load_translations, long_date
+from policy_site.page_paths import changes_src, diff_src, home_src, version_src
+from policy_site.page_render import environment, page_markdown, render_fragment, split_title
 from policy_site.sources import PolicySources
-
-
-def language_of(src_uri: str) -> str:
-    """The language of any page, generated or hand-written, from its path."""
-    for lang in LANGUAGES[1:]:
-        if src_uri.startswith(f"{lang}/"):
-            return lang
-    return LANGUAGES[0]
-
-
-def counterpart(src_uri: str, lang: str) -> str:
-    """The path of the same page in ``lang`` (it may not exist for hand-written pages)."""
-    own = language_of(src_uri)
-    bare = src_uri[len(prefix(own)):]
-    return prefix(lang) + bare
-
-
-def relative_url(target: str, base: str) -> str:
-    """``target`` relative to the page at ``base`` (both site-relative, directory URLs)."""
-    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
-    rel = posixpath.relpath("/" + target, "/" + base_dir)
-    if target.endswith("/") or not target:
-        rel = rel.rstrip("/") + "/"
-    return "./" if rel == "./" or rel == "/" else rel
-
-
-def _home_src(lang: str) -> str:
-    return f"{prefix(lang)}index.md"
-
-
-def _version_src(version: PolicyVersion, lang: str) -> str:
-    return f"{version_url(version.id, lang)}index.md"
-
-
-def _changes_src(lang: str) -> str:
-    return f"{prefix(lang)}changes/index.md"
-
-
-def _diff_src(old: PolicyVersion, new: PolicyVersion, lang: str) -> str:
-    return f"{diff_url(old.id, new.id, lang)}index.md"
-
 
 DIFF_TEMPLATE = "diff-page.html"
 """The theme template of diff pages (``theme/diff-page.html``): it adds the diff stylesheet."""
@@ -100,8 +56,8 @@ class GeneratedPage:
 
 
 BANNER_TEMPLATE = "banner.html"
-DRAFT_NOTICE_TEMPLATE = "draft_notice.html"
 """The banner's dialog (``templates/banner.html``): the one markup of it, on every site."""
+DRAFT_NOTICE_TEMPLATE = "draft_notice.html"
 
 
 @dataclass(frozen=True)
@@ -138,7 +94,7 @@ class SiteContent:
         translations = {lang: load_translations(lang) for lang in LANGUAGES}
         self._gettext: dict[str, Callable[[str], str]] = {
             lang: translations[lang].gettext for lang in LANGUAGES}
-        self._envs = {lang: _environment(lang, translations[lang]) for lang in LANGUAGES}
+        self._envs = {lang: environment(lang, translations[lang]) for lang in LANGUAGES}
         self._pages: list[GeneratedPage] | None = None
         self._diffs = diffs if diffs is not None else DiffCache()
 
@@ -219,10 +175,10 @@ class SiteContent:
         :meth:`page_uris` and :meth:`pages` read."""
         plan: list[tuple[str, Callable[[], GeneratedPage]]] = []
         for lang in LANGUAGES:
-            plan.append((_home_src(lang), partial(self.home_page, lang)))
-            plan.extend((_version_src(v, lang), partial(self.version_page, v, lang)) for v in self.history)
-            plan.append((_changes_src(lang), partial(self.changes_page, lang)))
-            plan.extend((_diff_src(old, new, lang), partial(self.diff_page, old, new, lang))
+            plan.append((home_src(lang), partial(self.home_page, lang)))
+            plan.extend((version_src(v, lang), partial(self.version_page, v, lang)) for v in self.history)
+            plan.append((changes_src(lang), partial(self.changes_page, lang)))
+            plan.extend((diff_src(old, new, lang), partial(self.diff_page, old, new, lang))
                         for old, new in self.history.compared_pairs())
         return plan
 
@@ -233,15 +189,15 @@ class SiteContent:
         description = _("How we process your personal data: the privacy policy in effect from "
                         "%(date)s, with every earlier version and what changed.") % {
             "date": long_date(current.effective, lang)}
-        return self._version_markdown(current, lang, _home_src(lang), description)
+        return self._version_markdown(current, lang, home_src(lang), description)
 
     def version_page(self, version: PolicyVersion, lang: str) -> GeneratedPage:
-        return self._version_markdown(version, lang, _version_src(version, lang),
+        return self._version_markdown(version, lang, version_src(version, lang),
                                       self._version_description(version, lang))
 
     def changes_page(self, lang: str) -> GeneratedPage:
-        src = _changes_src(lang)
-        html = self._render("changes.html", lang, src, entries=[
+        src = changes_src(lang)
+        html = render_fragment(self._envs[lang], "changes.html", lang, src, entries=[
             {"version": v, "text": v.text(lang), "status": self.history.status(v),
              "previous": self.history.previous(v), "current": self.history.current}
             for v in self.history.newest_first()
@@ -250,21 +206,22 @@ class SiteContent:
         title = _("Change history")
         description = _("Every version of the privacy policy, newest first: when each took "
                         "effect, what changed, and a word-by-word comparison with the one before.")
-        return GeneratedPage(src, lang, _page_markdown(title, html, description=description))
+        return GeneratedPage(src, lang, page_markdown(title, html, description=description))
 
     def diff_page(self, old: PolicyVersion, new: PolicyVersion, lang: str) -> GeneratedPage:
-        src = _diff_src(old, new, lang)
+        src = diff_src(old, new, lang)
         comparison = self._diffs.diff_documents(self.shown_text(old, lang), self.shown_text(new, lang))
         body = render_html(comparison, self._gettext[lang])
-        html = self._render("diff.html", lang, src, old=old, new=new, body=body,
-                            status_old=self.history.status(old), status_new=self.history.status(new))
+        html = render_fragment(self._envs[lang], "diff.html", lang, src, old=old, new=new,
+                               body=body, status_old=self.history.status(old),
+                               status_new=self.history.status(new))
         _ = self._gettext[lang]
         dates = {"old": long_date(old.effective, lang), "new": long_date(new.effective, lang)}
         title = _("Changes from %(old)s to %(new)s") % dates
         description = _("What changed in the privacy policy from the version of %(old)s to the "
                         "version of %(new)s, word by word and section by section.") % dates
-        return GeneratedPage(src, lang, _page_markdown(title, html, description=description,
-                                                       template=DIFF_TEMPLATE), html=html)
+        return GeneratedPage(src, lang, page_markdown(title, html, description=description,
+                                                      template=DIFF_TEMPLATE), html=html)
 
     def shown_text(self, version: PolicyVersion, lang: str) -> str:
         """The text a visitor is shown, the one published as ``<lang>.shown.md`` and hashed as
@@ -317,12 +274,12 @@ class SiteContent:
             ],
             "previous": self.history.previous(version),
         }
-        header = self._render("version_header.html", lang, src, **context)
-        footer = self._render("version_footer.html", lang, src, **context,
-                              source_path=source_url(version.id, lang))
-        title_line, rest = _split_title(self.shown_text(version, lang))
+        header = render_fragment(self._envs[lang], "version_header.html", lang, src, **context)
+        footer = render_fragment(self._envs[lang], "version_footer.html", lang, src, **context,
+                                 source_path=source_url(version.id, lang))
+        title_line, rest = split_title(self.shown_text(version, lang))
         markdown = "\n\n".join(part for part in (title_line, header, rest.strip("\n"), footer) if part)
-        return GeneratedPage(src, lang, _page_markdown(text.title, markdown, description=description))
+        return GeneratedPage(src, lang, page_markdown(text.title, markdown, description=description))
 
     def _version_description(self, version: PolicyVersion, lang: str) -> str:
         """What search results show for a version's page: which version it is, then its summary."""
@@ -334,50 +291,3 @@ class SiteContent:
                             "been replaced."),
         }[self.history.status(version)] % {"date": long_date(version.effective, lang)}
         return " ".join((lead, *version.text(lang).summary.split()))
-
-    def _render(self, template: str, lang: str, src: str, **context: object) -> str:
-        page_url = src[: -len("index.md")] if src.endswith("index.md") else src
-
-        def link(target: str) -> str:
-            return relative_url(target, page_url)
-
-        env = self._envs[lang]
-        return env.get_template(template).render(
-            lang=lang, link=link, version_url=lambda vid: link(version_url(vid, lang)),
-            diff_url=lambda a, b: link(diff_url(a, b, lang)),
-            home_url=link(f"{prefix(lang)}"), changes_url=link(f"{prefix(lang)}changes/"),
-            feed_url=link(f"{prefix(lang)}feed.atom"), **context,
-        ).strip()
-
-
-def _split_title(body: str) -> tuple[str, str]:
-    """Separate the first H1 line so the version's status can be shown right under it."""
-    lines = body.split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith("# "):
-            return line, "\n".join(lines[index + 1 :])
-        if line.strip():
-            break
-    return "", body
-
-
-def _page_markdown(title: str, markdown: str, **meta: str) -> str:
-    """A page with its front matter; each value JSON-quoted, which YAML reads back verbatim."""
-    front = "".join(f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
-                    for key, value in {"title": title, **meta}.items())
-    return f"---\n{front}---\n\n{markdown}\n"
-
-
-def _environment(lang: str, translations: object) -> jinja2.Environment:
-    """A Jinja2 environment for one language: gettext from our catalog, dates from Babel."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("policy_site", "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
-    )
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["long_date"] = lambda value: long_date(value, lang)
-    env.globals["language_names"] = LANGUAGE_NAMES
-    return env

@@ -20,12 +20,13 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from policy_core.languages import LANGUAGE_NAMES, LANGUAGES
-from policy_core.urls import EMBED_SCRIPT, EMBED_STYLESHEET, embed_config_url
+from policy_core.urls import EMBED_SCRIPT, EMBED_STYLESHEET, embed_config_url, prefix
 from policy_site.as_of import AsOfError, resolve_as_of
 from policy_site.checks import unfinished_summaries, unpublishable_facts
 from policy_site.config import PolicySiteConfig
 from policy_site.diff import DiffCache
-from policy_site.pages import Banner, SiteContent, counterpart, language_of, prefix
+from policy_site.page_paths import counterpart, language_of
+from policy_site.pages import Banner, SiteContent
 from policy_site.publish import PublishModeError, resolve_publish
 from policy_site.sources import SourceError, load_sources
 
