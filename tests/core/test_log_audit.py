@@ -2,7 +2,7 @@
 
 Exports are built with the pure core (testbed/log.py) the way the service writes them:
 records in leaf order, then those not yet in the tree. Roots are compared with
-``merkle.tree_hash`` over the records' leaf hashes, which tests/core/test_merkle.py checks against
+``merkle_frontier.tree_hash`` over the records' leaf hashes, which tests/core/test_merkle.py checks against
 the RFC's definition and published vectors.
 """
 
