@@ -15,6 +15,7 @@ from typing import Any
 from policy_core.chain import GENESIS_HASH
 from policy_core.checkpoint import Checkpoint, sign_checkpoint
 from policy_core.hashing import canonical_json
+from policy_core.log_audit import LogReport, audit_export
 from policy_core.log_record import new_salt, purged_record, record_hash, record_leaf_hash
 from policy_core.merkle_frontier import tree_hash
 from policy_core.note_keys import Signer
@@ -109,3 +110,8 @@ def write_export(path: Path, records: Iterable[dict]) -> Path:
 
 def read_export_records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def audit_file(folder: Path, records: Iterable[dict], **options: Any) -> LogReport:
+    """``audit_export`` of the records written as an export in ``folder``."""
+    return audit_export(write_export(folder / "export.ndjson", records), **options)

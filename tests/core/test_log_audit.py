@@ -8,51 +8,21 @@ the RFC's definition and published vectors.
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
 
-from policy_core.checkpoint import Checkpoint, sign_checkpoint
-from policy_core.hashing import canonical_json
-from policy_core.log_audit import (
-    LogAudit,
-    LogAuditError,
-    audit_export,
-    audit_records,
-)
+from policy_core.log_audit import audit_export, audit_records
 from policy_core.log_export import MAX_RECORD_BYTES
 from policy_core.merkle import EMPTY_ROOT
-from policy_core.note import parse_note
-from policy_core.note_keys import Signer
 from testbed.log import (
-    ORIGIN,
     Log,
-    chain_records,
-    choice,
+    audit_file,
     purged,
-    read_export_records,
     rehashed,
     reindexed,
-    sealed,
     write_export,
 )
-
-
-@pytest.fixture
-def log() -> Log:
-    """Three records migrated from the chain, then five choices made for the tree, then two not
-    yet integrated."""
-    return Log(chain_records(3) + [choice(n) for n in range(5)], pending=[choice(90), choice(91)])
-
-
-def parse_key_id(note: str) -> str:
-    """The hex key ID of a note's one signature."""
-    return parse_note(note)[1][0].key_id.hex()
-
-
-def audit_file(tmp_path: Path, records: list[dict], **options):
-    return audit_export(write_export(tmp_path / "export.ndjson", records), **options)
 
 
 def found(report) -> list[tuple[int | None, int | None, str]]:
@@ -259,145 +229,3 @@ def test_every_problem_is_reported_not_only_the_first(log: Log, tmp_path: Path) 
     records.insert(7, records[3])          # leaf 4 again
     report = audit_file(tmp_path, records)
     assert [(line, leaf) for line, leaf, _ in found(report)] == [(2, 1), (4, 4), (6, 6), (8, 4)]
-
-
-# --- checkpoints -------------------------------------------------------------------------------
-
-def test_an_export_holds_every_checkpoint_the_log_signed_before(log: Log, tmp_path: Path) -> None:
-    saved = [(f"size-{size}.txt", log.checkpoint(size)) for size in (8, 1, 5)]
-    report = audit_file(tmp_path, log.exported(), verifier=log.signer.verifier, checkpoints=saved)
-    assert report.ok, report.problems
-    assert [s.checkpoint.size for s in report.checkpoints] == [1, 5, 8]
-    assert [s.source for s in report.checkpoints] == ["size-1.txt", "size-5.txt", "size-8.txt"]
-
-
-def test_a_checkpoint_of_another_history_is_named_with_both_roots(log: Log, tmp_path: Path) -> None:
-    records = log.exported()
-    records[2]["action"] = "withdraw"
-    records[2] = rehashed(records[2])
-    report = audit_file(tmp_path, records, verifier=log.signer.verifier,
-                        checkpoints=[("early.txt", log.checkpoint(2)), ("later.txt", log.checkpoint(6))])
-    signed = base64.b64encode(log.root(6)).decode()
-    [problem] = report.problems
-    assert problem.source == "later.txt"
-    assert str(problem).startswith(f"checkpoint later.txt: the log signed root {signed} for its "
-                                   "first 6 leaves, but the export's first 6 leaves have root ")
-    assert problem.message.endswith("since that checkpoint, a record among them was edited, deleted, "
-                                    "inserted or moved, or the log was rewritten")
-    assert [s.source for s in report.checkpoints] == ["early.txt"]
-
-
-def test_a_checkpoint_larger_than_the_export_says_records_were_cut(log: Log, tmp_path: Path) -> None:
-    report = audit_file(tmp_path, log.exported()[:6], verifier=log.signer.verifier,
-                        checkpoints=[("saved.txt", log.checkpoint(8))])
-    assert [str(problem) for problem in report.problems] == [(
-        "checkpoint saved.txt: signed for 8 leaves, but the export's tree has 6: the leaves from "
-        "6 on that the log had signed are missing (records were deleted from the end, or the export "
-        "is not whole)")]
-
-
-def test_a_checkpoint_beyond_a_missing_leaf_cannot_be_checked(log: Log, tmp_path: Path) -> None:
-    records = log.exported()
-    del records[4]
-    report = audit_file(tmp_path, records, verifier=log.signer.verifier,
-                        checkpoints=[("small.txt", log.checkpoint(4)), ("big.txt", log.checkpoint(7))])
-    assert report.root is None and 4 in report.roots
-    assert str(report.problems[-1]) == (
-        "checkpoint big.txt: tree size 7 cannot be checked: the export does not give leaf 4, so "
-        "the root of its first 7 leaves is unknown")
-    assert [s.source for s in report.checkpoints] == ["small.txt"]
-
-
-def test_a_checkpoint_not_signed_by_the_logs_key_is_no_evidence(log: Log, tmp_path: Path) -> None:
-    forged = sign_checkpoint(Checkpoint(ORIGIN, 8, log.root(8)), Signer.generate(ORIGIN))
-    signed = log.checkpoint(8)
-    altered = signed.replace("\n8\n", "\n7\n", 1)
-    report = audit_file(tmp_path, log.exported(), verifier=log.signer.verifier,
-                        checkpoints=[("forged.txt", forged), ("altered.txt", altered)])
-    key = f"{ORIGIN}+{log.signer.verifier.key_id.hex()}"
-    assert [str(p) for p in report.problems] == [
-        f"checkpoint forged.txt: the checkpoint is not signed by {key}; it is signed by "
-        f"{ORIGIN}+{parse_key_id(forged)}",
-        f"checkpoint altered.txt: the checkpoint's signature by {key} does not verify: the "
-        "checkpoint was changed after it was signed, or another key with that name and ID signed it",
-    ]
-    assert report.checkpoints == ()
-
-
-def test_two_checkpoints_of_one_size_with_different_roots_show_a_fork(log: Log, tmp_path: Path) -> None:
-    fork = sign_checkpoint(Checkpoint(ORIGIN, 8, bytes(32)), log.signer)
-    report = audit_file(tmp_path, log.exported(), verifier=log.signer.verifier,
-                        checkpoints=[("a.txt", log.checkpoint(8)), ("b.txt", fork)])
-    messages = [str(p) for p in report.problems]
-    assert ("checkpoint b.txt: signed by the log for tree size 8 like a.txt, but with another root: "
-            "the log showed two different histories") in messages
-    assert any(m.startswith("checkpoint b.txt: the log signed root") for m in messages)
-
-
-def test_checkpoints_are_only_read_with_the_logs_key(log: Log) -> None:
-    with pytest.raises(LogAuditError, match="give the log's vkey"):
-        LogAudit(checkpoints=[("saved.txt", log.checkpoint(3))])
-
-
-# --- large exports, in chunks and processes ------------------------------------------------------
-
-def test_chunks_and_worker_processes_find_exactly_what_one_pass_finds(tmp_path: Path) -> None:
-    log = Log.of_choices(600)
-    records = log.exported()
-    records[17]["action"] = "withdraw"
-    del records[300]
-    records.insert(450, records[449])
-    path = write_export(tmp_path / "export.ndjson", records)
-    lines = path.read_bytes().split(b"\n")
-    lines.insert(123, b"{broken")
-    path.write_bytes(b"\n".join(lines))
-    options = {"verifier": log.signer.verifier, "sizes": [1, 256, 299],
-               "checkpoints": [("a.txt", log.checkpoint(200)), ("b.txt", log.checkpoint(599))]}
-    whole = audit_export(path, chunk_bytes=1 << 30, **options)
-    assert [(p.line, p.leaf_index) for p in whole.problems] == [
-        (18, 17), (124, None), (302, 301), (452, 450), (None, None)]
-    assert audit_export(path, chunk_bytes=1, **options) == whole
-    assert audit_export(path, chunk_bytes=5000, workers=2, **options) == whole
-
-
-@pytest.mark.parametrize("chunk_bytes", [1, 1000, 100_000, 1 << 30])
-def test_a_line_too_long_for_a_record_is_named_once_wherever_the_chunks_end(chunk_bytes: int,
-                                                                           tmp_path: Path) -> None:
-    log = Log.of_choices(30)
-    path = write_export(tmp_path / "export.ndjson", log.exported())
-    lines = path.read_bytes().split(b"\n")
-    lines[10:10] = [b'{"a": "' + "é".encode() * MAX_RECORD_BYTES + b'"}', b"x" * (3 * MAX_RECORD_BYTES)]
-    lines[25] = lines[25].replace(b'"accept_all"', b'"withdraw"')
-    path.write_bytes(b"\n".join(lines))
-    assert [(p.line, p.leaf_index, p.message[:40]) for p in audit_export(path, chunk_bytes=chunk_bytes)
-            .problems] == [(11, None, "the line is longer than 65,536 bytes, th"),
-                           (12, None, "the line is longer than 65,536 bytes, th"),
-                           (26, 23, "content does not match its hash (hashes ")]
-
-
-@pytest.mark.parametrize("chunk_bytes", [1, 3000, 1 << 30])
-def test_roots_at_every_size_are_the_same_however_the_export_is_cut(chunk_bytes: int,
-                                                                   tmp_path: Path) -> None:
-    log = Log(chain_records(40) + [choice(n) for n in range(700)])
-    sizes = [1, 39, 40, 41, 255, 256, 257, 511, 700, 740]
-    report = audit_file(tmp_path, log.exported(), sizes=sizes, chunk_bytes=chunk_bytes)
-    assert report.ok and report.size == 740
-    assert {size: report.roots[size] for size in sizes} == {size: log.root(size) for size in sizes}
-
-
-def test_records_are_grouped_by_what_the_caller_asks_with_the_first_and_last(tmp_path: Path) -> None:
-    log = Log([choice(n, action=("accept_all", "reject_all")[n % 2]) for n in range(5)])
-    path = write_export(tmp_path / "export.ndjson", log.exported())
-    chunks = []
-    audit_export(path, key=lambda record: record["action"], on_chunk=chunks.append)
-    [chunk] = chunks
-    assert chunk.groups == {"accept_all": [0, 2, 4], "reject_all": [1, 3]}
-    assert chunk.place(3) == (4, 3), "the fourth record is on line 4 and is leaf 3"
-    assert chunk.first[2]["id"] == log.records[0]["id"] and chunk.last[2]["id"] == log.records[4]["id"]
-
-
-def test_the_export_is_read_as_the_service_writes_it(log: Log, tmp_path: Path) -> None:
-    path = write_export(tmp_path / "export.ndjson", log.exported())
-    assert path.read_bytes().split(b"\n")[0] == canonical_json(log.records[0])
-    assert read_export_records(path) == log.exported()
-    assert sealed(log.records[3], 3) == log.records[3]
