@@ -115,3 +115,17 @@ def read_export_records(path: Path) -> list[dict]:
 def audit_file(folder: Path, records: Iterable[dict], **options: Any) -> LogReport:
     """``audit_export`` of the records written as an export in ``folder``."""
     return audit_export(write_export(folder / "export.ndjson", records), **options)
+
+
+ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
+
+
+def site_choice(current: dict, number: int) -> dict:
+    """Choice ``number`` made on the version ``current`` (a versions.json entry): the actions in
+    turn, Swedish and English alternately."""
+    lang = ("sv", "en")[number % 2]
+    edition = current["languages"][lang]
+    return choice(number, action=ACTIONS[number % 4], inventory=current["inventory"]["sha256"],
+                  recorded_at=f"2026-11-2{number % 10}T10:00:00.000000Z",
+                  policy={"version": current["id"], "language": lang, "sha256": edition["sha256"],
+                          "text_sha256": edition["text_sha256"]})

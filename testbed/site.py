@@ -16,7 +16,10 @@ from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from policy_site import lock
+from policy_site.cli import main
 from policy_site.pages import SiteContent
 from policy_site.scan import browser as scan_browser
 from policy_site.sources import load_sources
@@ -145,3 +148,20 @@ def static_server(folder: Path, headers: dict[str, str] | None = None) -> Iterat
     finally:
         server.shutdown()
         server.server_close()
+
+
+POLICY_SITE = Path(sys.executable).with_name("policy-site")
+"""The installed console script, as editors, auditors and deploy scripts run it."""
+
+
+def policy_site(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+                timeout: float = 300) -> subprocess.CompletedProcess:
+    """``policy-site`` run in a process of its own: its output as text, whatever its exit code."""
+    return subprocess.run([str(POLICY_SITE), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
+
+
+def invoke(*args: str):
+    """``policy-site`` in this process (click's runner), in no project: stdout and stderr apart,
+    and the exit code."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

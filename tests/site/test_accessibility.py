@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from testbed.site import AXE_VIOLATIONS, PAGE_TYPES
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from testbed.banner import (
     CHOICE_ONLY,
     DEMO_PATH,

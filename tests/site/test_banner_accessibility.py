@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from testbed.banner import ConsentServer, axe_violations, first_layer, recorded, settings_layer
 from testbed.site import PAGE_TYPES
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testbed.site import REPO
 
 from policy_site.plugin import BANNER_ASSETS
+from testbed.site import REPO
 
 BUDGET = 4096
 MINIFIED = {**BANNER_ASSETS, "javascripts/scheme.min.js": "javascripts/scheme.min.js"}

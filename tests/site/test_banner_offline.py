@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from testbed.banner import (
     CHOICE_ONLY,
     NOTHING_UNCONFIRMED,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from testbed.banner import (
     ConsentServer,
     cookie_names,

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from policy_core.versions import Inventory
+from policy_site.sources import load_sources
 from testbed.banner import (
     DEMO_PATH,
     HOME_PATH,
@@ -24,9 +27,6 @@ from testbed.banner import (
     stored_items,
 )
 from testbed.site import AS_OF, CHROMIUM_ARGS, IN_EFFECT_2027, PAGE_TYPES, REPO, copy_project, mkdocs_build
-
-from policy_core.versions import Inventory
-from policy_site.sources import load_sources
 
 pytestmark = pytest.mark.browser
 

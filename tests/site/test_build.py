@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from testbed.site import AS_OF, mkdocs_build, tree_digest
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from testbed.site import REPO
 
 from policy_core.versions import History, PolicyVersion, published_history
 from policy_site.checks import (
@@ -20,6 +19,7 @@ from policy_site.checks import (
     unpublishable_facts,
 )
 from policy_site.sources import PolicySources, Problem, load_sources
+from testbed.site import REPO
 
 
 @pytest.fixture(scope="module")

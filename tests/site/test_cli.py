@@ -1,4 +1,4 @@
-"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_log_commands.py)."""
+"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_audit_command.py, test_verify_receipt.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from testbed.site import AS_OF, complete_project, mkdocs_build
 
 from policy_site import art13
 from policy_site.sources import load_sources
+from testbed.site import AS_OF, complete_project, mkdocs_build
 
 UPCOMING = "versions/2027-01-01"
 

@@ -11,9 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from testbed.site import AS_OF, REPO, mkdocs_build
-
 from policy_site.diff import DiffCache, diff_documents, render_html, render_text
+from testbed.site import AS_OF, REPO, mkdocs_build
 
 VERSIONS = REPO / "policy_src" / "versions"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from policy_site.publish import resolve_publish
 from testbed.banner import ConsentServer
 from testbed.htmltext import elements
 from testbed.site import AXE, PAGE_TYPES, REPO, complete_project, mkdocs_build, tree_digest
-
-from policy_site.publish import resolve_publish
 
 NOTICE = {"sv": "Utkast – uppgifter saknas", "en": "Draft – details missing"}
 PREFIXES = {"sv": "", "en": "en/"}

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
 from testbed.banner import (
     CHOICE_ONLY,
     ConsentServer,

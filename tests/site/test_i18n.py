@@ -8,11 +8,11 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from testbed.site import REPO
 
 from policy_core.catalogs import load_catalog
 from policy_core.languages import LANGUAGES
 from policy_site.i18n import load_translations, long_date
+from testbed.site import REPO
 
 PACKAGES = ("policy_site", "consent_service")
 PLACEHOLDERS = ("%(version)s", "%(id)s", "%(num)d", "%(date)s", "%(old)s", "%(new)s")

@@ -13,13 +13,12 @@ import re
 from datetime import date
 from pathlib import Path
 
-from testbed.site import REPO
-
 from policy_core.languages import LANGUAGES
 from policy_site import lock
 from policy_site.facts import fact_keys
 from policy_site.pages import SiteContent
 from policy_site.sources import load_sources
+from testbed.site import REPO
 
 FACTS = "policy_src/policy.yml"
 LOCK = "policy_src/versions.lock"

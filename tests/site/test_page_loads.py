@@ -4,6 +4,7 @@ error status or a console error, and the language switcher goes straight to the 
 from __future__ import annotations
 
 import pytest
+
 from testbed.site import PAGE_TYPES
 
 pytestmark = pytest.mark.browser

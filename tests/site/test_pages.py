@@ -8,11 +8,11 @@ import markdown
 import pytest
 from mkdocs.config import load_config
 from mkdocs.utils.meta import get_data
-from testbed.site import AS_OF, REPO
 
 from policy_site.diff import DiffCache
 from policy_site.pages import SiteContent
 from policy_site.sources import load_sources
+from testbed.site import AS_OF, REPO
 
 
 @pytest.fixture(scope="module")

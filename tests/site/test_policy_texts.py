@@ -10,12 +10,12 @@ import datetime as dt
 import re
 
 import pytest
-from testbed.site import REPO
 
 from policy_core.languages import LANGUAGES
 from policy_core.versions import PolicyVersion
 from policy_site.sources import load_sources
 from policy_site.sources.markdown import parse_headings
+from testbed.site import REPO
 
 NAMES_STORAGE_EXACTLY = dt.date(2027, 1, 1)
 NOTICE = dt.timedelta(days=30)

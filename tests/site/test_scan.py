@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from testbed.banner import ConsentServer
 from testbed.site import REPO, mkdocs_build
 

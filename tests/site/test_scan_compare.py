@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testbed.site import REPO
 
 from policy_core.versions import Inventory
 from policy_site.scan.compare import (
@@ -21,6 +20,7 @@ from policy_site.scan.compare import (
 )
 from policy_site.sources.inventory_file import read_inventory
 from policy_site.sources.reader import Reader
+from testbed.site import REPO
 
 SITE = "http://www.example.test"
 POLICY = "http://policy.example.test"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from testbed.banner import ConsentServer, first_layer, recorded, settings_layer, stored_items
 from testbed.site import IN_EFFECT_2027
 

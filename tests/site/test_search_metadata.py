@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testbed.htmltext import elements
-from testbed.site import AS_OF, REPO, copy_project, mkdocs_build
 
 from policy_site.i18n import long_date
 from policy_site.sources import split_front_matter
+from testbed.htmltext import elements
+from testbed.site import AS_OF, REPO, copy_project, mkdocs_build
 
 LANGUAGES = {"sv": "", "en": "en/"}
 PUBLIC = "https://integritet.example.se/"

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from testbed.site import REPO, SEED
 
 VERSIONS = REPO / "policy_src" / "versions"

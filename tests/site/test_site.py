@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from testbed.htmltext import ascii_words, attributes, element_text
-from testbed.site import AS_OF, REPO, SEED, mkdocs_build, tree_digest
 
 from policy_core.hashing import canonical_json, sha256_hex
 from policy_core.manifest import shown_text_bytes
 from policy_core.urls import shown_text_url
 from policy_site.pages import SiteContent
 from policy_site.sources import load_sources, split_front_matter
+from testbed.htmltext import ascii_words, attributes, element_text
+from testbed.site import AS_OF, REPO, SEED, mkdocs_build, tree_digest
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -7,10 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from policy_site.plugin import BANNER_ASSETS
 from testbed.htmltext import elements
 from testbed.site import AS_OF, REPO
-
-from policy_site.plugin import BANNER_ASSETS
 
 THEME = REPO / "theme"
 SOURCES = sorted(path.relative_to(THEME) for suffix in ("js", "css")

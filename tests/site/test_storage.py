@@ -4,7 +4,6 @@ banner, the scanner and the validation of ``cookies.yml``."""
 from __future__ import annotations
 
 import pytest
-from testbed.site import REPO
 
 from policy_core.storage import (
     STORAGE_KINDS,
@@ -16,6 +15,7 @@ from policy_core.storage import (
 )
 from policy_core.versions import Category, Cookie, Inventory
 from policy_site.sources import load_sources
+from testbed.site import REPO
 
 
 @pytest.mark.parametrize(("name", "expected"), [

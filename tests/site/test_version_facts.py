@@ -13,12 +13,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from testbed.site import AS_OF, REPO, mkdocs_build, tree_digest
 
 from policy_core.languages import LANGUAGES
 from policy_site.checks import draft_placeholders, unpublishable_facts
 from policy_site.pages import SiteContent
 from policy_site.sources import PolicySources, SourceError, load_sources
+from testbed.site import AS_OF, REPO, mkdocs_build, tree_digest
 
 FACTS = "policy_src/policy.yml"
 LOCK = "policy_src/versions.lock"
