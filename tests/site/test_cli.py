@@ -1,4 +1,5 @@
-"""The ``policy-site`` command: editors start, check and compare versions (auditors: test_audit_command.py, test_verify_receipt.py)."""
+"""The ``policy-site`` command: editors start, check and compare versions (the auditors'
+commands: test_audit_command.py, test_verify_receipt.py)."""
 
 from __future__ import annotations
 
