@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from testbed.choice import manifest_entry, policy_ref
 from testbed.site import AXE_VIOLATIONS, REPO
 
 OPTIONAL = ("statistics", "media")
@@ -246,8 +247,5 @@ def recorded(page: Any, action: Callable[[], None]) -> str:
 
 def published(site: Path, lang: str) -> dict[str, str]:
     """What a record must refer to: the current version and its hashes, from versions.json."""
-    manifest = json.loads((site / "versions.json").read_text(encoding="utf-8"))
-    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
-    edition = current["languages"][lang]
-    return {"version": current["id"], "language": lang, "sha256": edition["sha256"],
-            "text_sha256": edition["text_sha256"], "inventory": current["inventory"]["sha256"]}
+    current = manifest_entry(site)
+    return {**policy_ref(current, lang), "inventory": current["inventory"]["sha256"]}

@@ -20,6 +20,7 @@ from typing import Any
 from consent_service.choice import Choice
 from consent_service.storage import Storage
 from testbed import REPO
+from testbed.choice import choice_body, policy_ref
 from testbed.postgres import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -75,6 +76,17 @@ def version_entry(version: str, status: str, *, inventory: bool = True) -> dict[
         if inventory
         else None,
     }
+
+
+def fixture_policy(version: str, language: str = "sv") -> dict[str, str]:
+    """The policy reference of ``version`` on the fixture site (see ``version_entry``)."""
+    return policy_ref(version_entry(version, "current"), language)
+
+
+def fixture_choice(version: str = CURRENT, action: str = "accept_all",
+                   categories: dict[str, bool] | None = None, language: str = "sv") -> dict[str, Any]:
+    """A valid choice on ``version`` of the fixture site, as the banner posts it."""
+    return choice_body(version_entry(version, "current"), language, action, categories)
 
 
 def write_site(root: Path, versions: list[dict[str, Any]], current: str = CURRENT,

@@ -104,20 +104,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def choice_for(site: Path, version: str, lang: str = "sv") -> dict:
-    """An "Accept all" for ``version`` exactly as the banner posts it, from the site's manifest."""
-    manifest = json.loads((site / "versions.json").read_text(encoding="utf-8"))
-    entry = next(v for v in manifest["versions"] if v["id"] == version)
-    return {
-        "action": "accept_all",
-        "categories": dict.fromkeys(entry["inventory"]["categories"], True),
-        "policy": {"version": version, "language": lang, "sha256": entry["languages"][lang]["sha256"],
-                   "text_sha256": entry["languages"][lang]["text_sha256"]},
-        "inventory": entry["inventory"]["sha256"],
-        "source": "banner",
-    }
-
-
 def request_json(method: str, url: str, body: object = None) -> tuple[int, object]:
     """A plain HTTP request; the status and the JSON answer."""
     data = None if body is None else json.dumps(body).encode("utf-8")

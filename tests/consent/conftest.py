@@ -24,10 +24,8 @@ from testbed.consent import (
     SUPERSEDED,
     UPCOMING,
     Gunicorn,
+    fixture_choice,
     http_json,
-    inventory_hash,
-    policy_hash,
-    shown_hash,
     version_entry,
     write_site,
 )
@@ -58,14 +56,7 @@ def make_body() -> Callable[..., dict[str, Any]]:
             "withdraw": {"necessary": True, "statistics": False, "media": False},
             "custom": {"necessary": True, "statistics": True, "media": False},
         }[kind]
-        body = {
-            "action": kind,
-            "categories": categories,
-            "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
-                                                             "text_sha256": shown_hash(CURRENT, "sv")},
-            "inventory": inventory_hash(CURRENT),
-            "source": "banner",
-        }
+        body = fixture_choice(CURRENT, kind, categories)
         body.update(fields)
         return body
 

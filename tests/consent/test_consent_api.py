@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from policy_core.log_record import record_hash
-from testbed.consent import CURRENT, SUPERSEDED, UPCOMING, inventory_hash, policy_hash, shown_hash
+from testbed.consent import CURRENT, SUPERSEDED, UPCOMING, fixture_policy, inventory_hash
 
 
 def post(client, body, **kwargs):
@@ -135,22 +135,19 @@ def test_each_source_is_recorded(client, make_body, source):
 
 
 def test_a_choice_on_the_english_text_is_recorded(client, make_body):
-    policy = {"version": CURRENT, "language": "en", "sha256": policy_hash(CURRENT, "en"),
-                                                    "text_sha256": shown_hash(CURRENT, "en")}
+    policy = fixture_policy(CURRENT, "en")
     assert post(client, make_body(policy=policy)).status_code == 201
 
 
 def test_a_superseded_version_without_inventory_has_nothing_to_consent_to(client, make_body):
-    policy = {"version": SUPERSEDED, "language": "sv", "sha256": policy_hash(SUPERSEDED, "sv"),
-                                                       "text_sha256": shown_hash(SUPERSEDED, "sv")}
+    policy = fixture_policy(SUPERSEDED, "sv")
     response = post(client, make_body(policy=policy))
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "no_inventory"
 
 
 def test_an_upcoming_version_is_refused(client, storage, make_body):
-    policy = {"version": UPCOMING, "language": "sv", "sha256": policy_hash(UPCOMING, "sv"),
-                                                     "text_sha256": shown_hash(UPCOMING, "sv")}
+    policy = fixture_policy(UPCOMING, "sv")
     response = post(client, make_body(policy=policy, inventory=inventory_hash(UPCOMING)))
     assert response.status_code == 422
     assert response.get_json()["error"] == {

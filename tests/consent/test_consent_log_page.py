@@ -11,7 +11,7 @@ import jinja2
 import pytest
 
 from consent_service.security import PAGE_CSP
-from testbed.consent import CURRENT, policy_hash, shown_hash
+from testbed.consent import CURRENT, fixture_policy
 from testbed.htmltext import Document
 from testbed.site import html_problems
 
@@ -19,8 +19,7 @@ from testbed.site import html_problems
 @pytest.fixture
 def browser_with_choices(client, make_body):
     client.post("/api/v1/consents", json=make_body("accept_all"))
-    english = {"version": CURRENT, "language": "en", "sha256": policy_hash(CURRENT, "en"),
-                                                     "text_sha256": shown_hash(CURRENT, "en")}
+    english = fixture_policy(CURRENT, "en")
     client.post("/api/v1/consents", json=make_body("custom", policy=english))
     return client
 
@@ -138,8 +137,7 @@ def test_the_withdraw_form_carries_a_valid_withdraw_choice_for_the_current_versi
     assert (form["method"], form["action"]) == ("post", "/consent-log")
     body = json.loads(html.unescape(form["data-ps-withdraw"]))
     assert body["action"] == "withdraw"
-    assert body["policy"] == {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
-                                                                    "text_sha256": shown_hash(CURRENT, "sv")}
+    assert body["policy"] == fixture_policy(CURRENT, "sv")
     assert client.post("/api/v1/consents", json=body).status_code == 201
     assert page.find("input", type="hidden", name="action", value="withdraw")
     [key] = page.find("input", type="hidden", name="idempotency_key")

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from testbed.consent import CURRENT, inventory_hash, policy_hash, shown_hash, version_entry, write_site
+from testbed.consent import CURRENT, fixture_choice, version_entry, write_site
 
 TODAY = dt.date.today()
 
@@ -21,17 +21,6 @@ def database_url(tmp_path):
 @pytest.fixture
 def own_site(tmp_path):
     return tmp_path / "own-site"
-
-
-def body_for(version: str, kind_categories=None) -> dict:
-    return {
-        "action": "accept_all",
-        "categories": kind_categories or {"necessary": True, "statistics": True, "media": True},
-        "policy": {"version": version, "language": "sv", "sha256": policy_hash(version, "sv"),
-                                                         "text_sha256": shown_hash(version, "sv")},
-        "inventory": inventory_hash(version),
-        "source": "banner",
-    }
 
 
 def rebuild(site, versions, current=CURRENT) -> None:
@@ -47,7 +36,7 @@ def test_a_version_the_site_still_calls_upcoming_is_refused_even_on_its_date(mak
     write_site(own_site, [version_entry(CURRENT, "current"), version_entry(today, "upcoming")],
                as_of=TODAY - dt.timedelta(days=1))
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
-    response = client.post("/api/v1/consents", json=body_for(today))
+    response = client.post("/api/v1/consents", json=fixture_choice(today))
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "version_not_in_effect"
 
@@ -57,8 +46,8 @@ def test_a_version_marked_current_but_effective_later_is_refused(make_app, own_s
     write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(later, "current")],
                current=later, as_of=TODAY + dt.timedelta(days=3))
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
-    assert client.post("/api/v1/consents", json=body_for(later)).status_code == 422
-    assert client.post("/api/v1/consents", json=body_for(CURRENT)).status_code == 201
+    assert client.post("/api/v1/consents", json=fixture_choice(later)).status_code == 422
+    assert client.post("/api/v1/consents", json=fixture_choice(CURRENT)).status_code == 201
 
 
 def test_a_superseded_version_with_an_inventory_is_accepted(make_app, own_site):
@@ -66,28 +55,28 @@ def test_a_superseded_version_with_an_inventory_is_accepted(make_app, own_site):
     write_site(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")],
                current=newer)
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
-    assert client.post("/api/v1/consents", json=body_for(CURRENT)).status_code == 201
+    assert client.post("/api/v1/consents", json=fixture_choice(CURRENT)).status_code == 201
 
 
 def test_a_rebuilt_site_is_read_without_a_restart(make_app, own_site):
     write_site(own_site, [version_entry(CURRENT, "current")])
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
     newer = (TODAY - dt.timedelta(days=1)).isoformat()
-    assert client.post("/api/v1/consents", json=body_for(newer)).status_code == 422
+    assert client.post("/api/v1/consents", json=fixture_choice(newer)).status_code == 422
     rebuild(own_site, [version_entry(CURRENT, "superseded"), version_entry(newer, "current")],
             current=newer)
-    assert client.post("/api/v1/consents", json=body_for(newer)).status_code == 201
+    assert client.post("/api/v1/consents", json=fixture_choice(newer)).status_code == 201
     assert client.get("/api/v1/health").get_json()["site"]["current"] == newer
 
 
 def test_a_body_accepted_before_a_rebuild_is_checked_again_after_it(make_app, own_site):
     write_site(own_site, [version_entry(CURRENT, "current")])
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
-    assert client.post("/api/v1/consents", json=body_for(CURRENT)).status_code == 201
+    assert client.post("/api/v1/consents", json=fixture_choice(CURRENT)).status_code == 201
     changed = version_entry(CURRENT, "current")
     changed["inventory"]["sha256"] = "f" * 64
     rebuild(own_site, [changed])
-    response = client.post("/api/v1/consents", json=body_for(CURRENT))
+    response = client.post("/api/v1/consents", json=fixture_choice(CURRENT))
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "inventory"
 
@@ -96,7 +85,7 @@ def test_a_broken_versions_json_is_a_503_not_a_crash(make_app, own_site, caplog)
     write_site(own_site, [version_entry(CURRENT, "current")])
     (own_site / "versions.json").write_text('{"versions": [{"id": "nope"}]}')
     client = make_app(CONSENT_SITE_DIR=str(own_site)).test_client()
-    response = client.post("/api/v1/consents", json=body_for(CURRENT))
+    response = client.post("/api/v1/consents", json=fixture_choice(CURRENT))
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "site_not_built"
     assert "versions.json" in caplog.text

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from testbed.choice import choice_body, manifest_entry
 from testbed.consent import ADMIN_TOKEN
-from testbed.deploy import Production, choice_for, through_nginx
+from testbed.deploy import Production, through_nginx
 from testbed.site import AXE_VIOLATIONS
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ def test_signing_in_browsing_downloading_and_signing_out_through_nginx(
     watched, production: Production, axe_source: str
 ) -> None:
     page, problems = watched
-    body = json.dumps(choice_for(production.link, "2026-11-01")).encode()
+    body = json.dumps(choice_body(manifest_entry(production.link, "2026-11-01"))).encode()
     origin = f"https://127.0.0.1:{production.https_port}"
     for _ in range(3):
         answer = through_nginx(production, "/api/v1/consents", method="POST", body=body,

@@ -22,6 +22,7 @@ from consent_service.security import (
     PAGE_CSP,
     SITE_CSP,
 )
+from testbed.choice import choice_body, manifest_entry
 from testbed.deploy import Answer, Production, from_service, through_nginx
 from testbed.site import PAGE_TYPES
 
@@ -37,15 +38,7 @@ def file_of(production: Production, path: str) -> Path:
 
 
 def choice(production: Production) -> dict:
-    manifest = json.loads((production.link / "versions.json").read_text(encoding="utf-8"))
-    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
-    inventory = current["inventory"]
-    return {"action": "reject_all",
-            "categories": {c: c in inventory["required"] for c in inventory["categories"]},
-            "policy": {"version": current["id"], "language": "sv",
-                       "sha256": current["languages"]["sv"]["sha256"],
-                       "text_sha256": current["languages"]["sv"]["text_sha256"]},
-            "inventory": inventory["sha256"], "source": "banner"}
+    return choice_body(manifest_entry(production.link), "sv", "reject_all")
 
 
 def post_choice(production: Production, body: dict) -> Answer:

@@ -21,8 +21,8 @@ import pytest
 from policy_core.publish_report import read_report
 from policy_site.release import Releases, source_date_epoch
 from testbed.banner import ConsentServer
+from testbed.choice import choice_body, manifest_entry
 from testbed.deploy import (
-    choice_for,
     complete_project,
     copy_layout,
     faketime_env,
@@ -191,7 +191,8 @@ def test_the_new_version_becomes_current_in_a_running_service_without_a_restart(
     try:
         pid = server.process.pid
         assert request_json("GET", server.url + "api/v1/health")[1]["site"]["current"] == "2026-11-01"
-        status, body = request_json("POST", server.url + "api/v1/consents", choice_for(link, NEXT))
+        status, body = request_json("POST", server.url + "api/v1/consents",
+                                    choice_body(manifest_entry(link, NEXT)))
         assert (status, body["error"]["code"]) == (422, "version_not_in_effect"), body
 
         result = publish(project, link, NEXT)
@@ -202,7 +203,8 @@ def test_the_new_version_becomes_current_in_a_running_service_without_a_restart(
         assert re.search(r"note: .*versions/2027-01-01/sv\.md:1: in effect since 2027-01-01 but not "
                          r"in .*versions\.lock", result.stderr)
         assert request_json("GET", server.url + "api/v1/health")[1]["site"]["current"] == NEXT
-        status, body = request_json("POST", server.url + "api/v1/consents", choice_for(link, NEXT))
+        status, body = request_json("POST", server.url + "api/v1/consents",
+                                    choice_body(manifest_entry(link, NEXT)))
         assert status == 201, body
         assert server.process.pid == pid and server.process.poll() is None
     finally:

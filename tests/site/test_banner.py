@@ -32,6 +32,7 @@ from testbed.banner import (
     stored_choice,
     web_storage,
 )
+from testbed.choice import choice_body, manifest_entry
 
 pytestmark = pytest.mark.browser
 
@@ -49,14 +50,8 @@ def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def expected_record(server: ConsentServer, lang: str, action: str, source: str,
                     statistics: bool, media: bool) -> dict:
-    ref = published(server.site, lang)
-    return {
-        "action": action, "source": source,
-        "categories": {"necessary": True, "statistics": statistics, "media": media},
-        "policy": {"version": ref["version"], "language": lang, "sha256": ref["sha256"],
-                   "text_sha256": ref["text_sha256"]},
-        "inventory": ref["inventory"],
-    }
+    categories = {"necessary": True, "statistics": statistics, "media": media}
+    return choice_body(manifest_entry(server.site), lang, action, categories, source)
 
 
 def essentials(record: dict) -> dict:

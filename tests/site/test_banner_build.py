@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from policy_site.plugin import BANNER_ASSETS
+from testbed.choice import manifest_entry, policy_ref
 from testbed.site import REPO
 
 BUDGET = 4096
@@ -74,16 +75,12 @@ def test_every_page_has_the_banner_the_settings_link_and_its_own_language(built_
 
 
 def test_the_configuration_is_the_current_inventory_and_policy_text(built_site: Path) -> None:
-    manifest = json.loads((built_site / "versions.json").read_text(encoding="utf-8"))
-    current = next(v for v in manifest["versions"] if v["id"] == manifest["current"])
+    current = manifest_entry(built_site)
     inventory = yaml.safe_load(
         (REPO / f"policy_src/versions/{current['id']}/cookies.yml").read_text(encoding="utf-8"))
     for lang, page in (("sv", "index.html"), ("en", "en/index.html")):
         config = config_of(built_site / page)
-        assert config["policy"] == {"version": current["id"], "language": lang,
-                                    "sha256": current["languages"][lang]["sha256"],
-                                    "text_sha256": current["languages"][lang]["text_sha256"],
-                                    "url": current["languages"][lang]["url"]}
+        assert config["policy"] == {**policy_ref(current, lang), "url": current["languages"][lang]["url"]}
         assert config["inventory"] == current["inventory"]["sha256"]
         assert config["reprompt_days"] == 365
         assert [(c["id"], c["required"], c["title"], [k["name"] for k in c["cookies"]])

@@ -43,6 +43,7 @@ from testbed.banner import (
     stored_choice,
     unconfirmed_origins,
 )
+from testbed.choice import manifest_entry, policy_ref
 from testbed.site import CHROMIUM_ARGS, REPO, static_server
 
 pytestmark = pytest.mark.browser
@@ -292,7 +293,7 @@ def test_reject_all_on_www_is_recorded_with_www_as_its_site_and_leaves_no_identi
     ref = published(sites.policy.site, "sv")
     assert record["site"] == sites.www
     assert (record["action"], record["source"], record["visitor"]) == ("reject_all", "banner", None)
-    assert record["policy"] == {k: ref[k] for k in ("version", "language", "sha256", "text_sha256")}
+    assert record["policy"] == policy_ref(manifest_entry(sites.policy.site), "sv")
     assert record["inventory"] == ref["inventory"]
     assert {c["name"] for c in page.context.cookies()} == CHOICE_ONLY
     page.reload()
