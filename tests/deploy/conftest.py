@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from testbed.consent import ADMIN_TOKEN
-from testbed.deploy import Production
+from testbed.production import Production
 
 
 @pytest.fixture(scope="session")

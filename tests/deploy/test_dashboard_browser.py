@@ -16,7 +16,7 @@ import pytest
 
 from testbed.choice import choice_body, manifest_entry
 from testbed.consent import ADMIN_TOKEN
-from testbed.deploy import Production, through_nginx
+from testbed.production import Production, through_nginx
 from testbed.site import AXE_VIOLATIONS
 
 pytestmark = pytest.mark.browser

@@ -23,7 +23,7 @@ from consent_service.security import (
     SITE_CSP,
 )
 from testbed.choice import choice_body, manifest_entry
-from testbed.deploy import Answer, Production, from_service, through_nginx
+from testbed.production import Answer, Production, from_service, through_nginx
 from testbed.site import PAGE_TYPES
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -153,7 +153,7 @@ def test_plain_http_only_redirects_to_https_and_answers_certificate_challenges(
 ) -> None:
     import http.client
 
-    from testbed.deploy import fetch
+    from testbed.production import fetch
 
     (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True, exist_ok=True)
     (production.nginx_prefix / "acme" / ".well-known" / "acme-challenge" / "token").write_text("proof")

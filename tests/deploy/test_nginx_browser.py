@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from testbed.banner import demo_runs, first_layer, recorded
-from testbed.deploy import Production
+from testbed.production import Production
 from testbed.site import PAGE_TYPES
 
 pytestmark = pytest.mark.browser
