@@ -20,18 +20,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from testbed.choice import manifest_entry, policy_ref
+from testbed.choice import choice_body, manifest_entry, policy_ref
 from testbed.site import AXE_VIOLATIONS, REPO
 
 OPTIONAL = ("statistics", "media")
 """The optional categories of the inventory in effect on the tests' date, AS_OF (version 2026-11-01)."""
 CURRENT = "2026-11-01"
+LANGUAGES = ["sv", "en"]
+"""The languages every banner behaviour is checked in."""
 NECESSARY_COOKIES = {"ps_consent", "ps_visitor"}
+OPTIONAL_COOKIES = {"_pk_id.1.d3m0", "_pk_ses.1.d3m0", "ps_media"}
+"""What the demo page's gated scripts set once their categories are accepted."""
 CHOICE_ONLY = {"ps_consent"}
 """What a refusal leaves: the choice, and no identifier."""
 ADMIN_TOKEN = "banner-test-admin-token-0123456789"
 DEMO_PATH = {"sv": "demo/", "en": "en/demo/"}
 HOME_PATH = {"sv": "", "en": "en/"}
+GPC = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+"""An init script that makes the browser send the Global Privacy Control signal."""
 
 
 def free_port() -> int:
@@ -249,3 +255,16 @@ def published(site: Path, lang: str) -> dict[str, str]:
     """What a record must refer to: the current version and its hashes, from versions.json."""
     current = manifest_entry(site)
     return {**policy_ref(current, lang), "inventory": current["inventory"]["sha256"]}
+
+
+def expected_record(server: ConsentServer, lang: str, action: str, source: str,
+                    statistics: bool, media: bool) -> dict[str, Any]:
+    """What the service must have recorded for a choice on the served site's current version
+    (compare with ``essentials`` of the record)."""
+    categories = {"necessary": True, "statistics": statistics, "media": media}
+    return choice_body(manifest_entry(server.site), lang, action, categories, source)
+
+
+def essentials(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's choice, without what the service adds to it (id, time, visitor, site, hashes)."""
+    return {key: record[key] for key in ("action", "source", "categories", "policy", "inventory")}

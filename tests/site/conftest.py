@@ -1,12 +1,15 @@
-"""Fixtures of the site's tests: a log of choices made on the product's own built site."""
+"""Fixtures several site test modules share: a log of choices made on the product's own built
+site, and the consent service serving the built site for the banner's browser tests."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from testbed.banner import ConsentServer
 from testbed.log import Log, chain_records, site_choice
 
 
@@ -26,3 +29,13 @@ def log(current: dict) -> Log:
                                      "sha256": edition["sha256"], "text_sha256": edition["text_sha256"]})
     return Log(migrated + [site_choice(current, n) for n in range(6)],
                pending=[site_choice(current, 6)])
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsentServer]:
+    """gunicorn serving the built site and the API, one per test module: a module may stop and
+    restart it, and its records are that module's alone; every test has its own browser context,
+    so its own cookies, storage and visitor."""
+    consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
+    yield consent
+    consent.stop()
