@@ -3,21 +3,12 @@ open, its settings open (every cookie list expanded), and the banner closed afte
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from testbed.banner import ConsentServer, axe_violations, first_layer, recorded, settings_layer
 from testbed.site import PAGE_TYPES
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
-    yield consent
-    consent.stop()
 
 
 @pytest.mark.parametrize("prefix", ["", "en/"], ids=["sv", "en"])

@@ -2,7 +2,8 @@
 with its idempotency key, and is recorded exactly once when a later page sends it again: after
 an outage, a server error, two tabs sending it together, or an answer lost on its way back.
 
-This module owns its server, since it stops and restarts it (same port, same database).
+The module's server (the ``server`` fixture, one per module) is its own, since it stops and
+restarts it (same port, same database).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -34,13 +34,6 @@ from testbed.banner import (
 pytestmark = pytest.mark.browser
 
 API = "**/api/v1/consents"
-
-
-@pytest.fixture(scope="module")
-def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
-    yield consent
-    consent.stop()
 
 
 @pytest.fixture

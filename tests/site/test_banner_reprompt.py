@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from pathlib import Path
 
 import pytest
 import yaml
@@ -30,13 +29,6 @@ from testbed.site import copy_project, mkdocs_build
 pytestmark = pytest.mark.browser
 
 DAY_MS = 86_400_000
-
-
-@pytest.fixture(scope="module")
-def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
-    yield consent
-    consent.stop()
 
 
 @pytest.fixture(scope="module")
