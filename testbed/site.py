@@ -126,28 +126,40 @@ def html_problems(files: list[Path] | None = None, *, root: Path | None = None,
     return "" if result.returncode == 0 else (result.stdout + result.stderr or f"exit {result.returncode}")
 
 
+class StaticServer:
+    """``folder`` over real HTTP on loopback (a plain static server: no consent service, no CSP
+    unless ``headers`` give one), sending ``headers`` with every answer, until ``stop()``."""
+
+    def __init__(self, folder: Path, headers: dict[str, str] | None = None) -> None:
+        extra = dict(headers or {})
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def end_headers(self) -> None:
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                super().end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 @contextlib.contextmanager
 def static_server(folder: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
-    """``folder`` over real HTTP on loopback (a plain static server), sending ``headers`` with
-    every answer; yields its URL."""
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def end_headers(self) -> None:
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            super().end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    """A ``StaticServer`` for ``folder`` while the block runs; yields its URL."""
+    server = StaticServer(folder, headers)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 POLICY_SITE = Path(sys.executable).with_name("policy-site")
