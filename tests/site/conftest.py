@@ -1,9 +1,11 @@
-"""Fixtures several site test modules share: a log of choices made on the product's own built
-site, and the consent service serving the built site for the banner's browser tests."""
+"""Fixtures several site test modules share: a log of choices made on the product's own built site,
+the consent service serving the built site for the banner's browser tests, and the scanner's
+fixture site."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pytest
 
 from testbed.banner import ConsentServer
 from testbed.log import Log, chain_records, site_choice
+from testbed.scan import PROBLEMS
+from testbed.site import StaticServer
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +43,32 @@ def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
     yield consent
     consent.stop()
+
+
+@pytest.fixture(scope="module")
+def fixture_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
+    """The scanner's fixture site: a copy of the built site (so it publishes versions.json and
+    includes the banner) plus one page per problem at /problem-<name>/, broken policy sites and
+    a page without the banner."""
+    site = Path(shutil.copytree(built_site, tmp_path_factory.mktemp("fixtures") / "site"))
+    server = StaticServer(site)
+    demo = (site / "demo" / "index.html").read_text(encoding="utf-8")
+    assert demo.count("</body>") == 1
+    for name, markup in PROBLEMS.items():
+        page = demo.replace("</body>", markup.replace("{port}", str(server.port)) + "\n</body>")
+        (site / f"problem-{name}").mkdir()
+        (site / f"problem-{name}" / "index.html").write_text(page, encoding="utf-8")
+    for name, edit in (("edited-policy", lambda text: text.replace("6 månader", "7 månader")),
+                       ("unreadable-policy", lambda text: text + "  - id: ads\n")):
+        shutil.copytree(site / "versions", site / name / "versions")
+        shutil.copy(site / "versions.json", site / name / "versions.json")
+        inventory = site / name / "versions" / "2026-11-01" / "cookies.yml"
+        inventory.write_text(edit(inventory.read_text(encoding="utf-8")), encoding="utf-8")
+    (site / "not-a-policy-site").mkdir()
+    (site / "not-a-policy-site" / "versions.json").write_text("<!doctype html>\n", encoding="utf-8")
+    (site / "no-banner").mkdir()
+    (site / "no-banner" / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>No banner</title><p>Nothing here.</p></html>\n',
+        encoding="utf-8")
+    yield server
+    server.stop()
