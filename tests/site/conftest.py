@@ -1,6 +1,6 @@
 """Fixtures several site test modules share: a log of choices made on the product's own built site,
-the consent service serving the built site for the banner's browser tests, and the scanner's
-fixture site."""
+the consent service serving the built site for the banner's browser tests, the three hosts and
+the browser of the tests of the banner on other sites, and the scanner's fixture site."""
 
 from __future__ import annotations
 
@@ -8,13 +8,25 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from testbed.banner import ConsentServer
+from testbed.embed import (
+    DOCUMENTED_POLICY,
+    OTHER_HOST,
+    POLICY_HOST,
+    WWW_HOST,
+    Sites,
+    Visitor,
+    documented_csp,
+    new_visitor,
+    publish_fixture,
+)
 from testbed.log import Log, chain_records, site_choice
 from testbed.scan import PROBLEMS
-from testbed.site import StaticServer
+from testbed.site import CHROMIUM_ARGS, StaticServer
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +55,46 @@ def server(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     consent = ConsentServer(built_site, tmp_path_factory.mktemp("consent")).start()
     yield consent
     consent.stop()
+
+
+@pytest.fixture(scope="session")
+def sites(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
+    """The consent service serving the built site on the policy host, and the fixture site on www
+    and on the host that is not allowed (see testbed/embed.py): started once for every module of
+    the banner on other sites, since starting them is the slow part and no test depends on
+    another's records."""
+    base = tmp_path_factory.mktemp("embed")
+    service = ConsentServer(built_site, base)
+    policy_origin = f"http://{POLICY_HOST}:{service.port}"
+    root = publish_fixture(base / "www", policy_origin)
+    csp = documented_csp().replace(DOCUMENTED_POLICY, policy_origin)
+    static = StaticServer(root, {"Content-Security-Policy": csp})
+    try:
+        www = f"http://{WWW_HOST}:{static.port}"
+        service.environment["CONSENT_ALLOWED_ORIGINS"] = www
+        service.start()
+        yield Sites(service, policy_origin, www, f"http://{OTHER_HOST}:{static.port}", csp)
+    finally:
+        service.stop()
+        static.stop()
+
+
+@pytest.fixture(scope="session")
+def mapped_browser(browser_type, browser_type_launch_args: dict) -> Iterator[Any]:
+    """Debian's Chromium sending the three host names to loopback."""
+    rules = ", ".join(f"MAP {host} 127.0.0.1" for host in (WWW_HOST, POLICY_HOST, OTHER_HOST))
+    browser = browser_type.launch(**{**browser_type_launch_args,
+                                     "args": [*CHROMIUM_ARGS, f"--host-resolver-rules={rules}"]})
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def visitor(mapped_browser: Any) -> Iterator[Visitor]:
+    """A visitor of their own for each test: a fresh browser profile on ``mapped_browser``."""
+    visitor = new_visitor(mapped_browser)
+    yield visitor
+    visitor.page.context.close()
 
 
 @pytest.fixture(scope="module")
