@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from testbed.banner import (
-    ConsentServer,
-    first_layer,
-    recorded,
-    settings_layer,
-)
+from testbed.banner import ConsentServer, first_layer, recorded, settings_layer
 
 pytestmark = pytest.mark.browser
 

@@ -20,14 +20,7 @@ from testbed.banner import (
     recorded,
     settings_layer,
 )
-from testbed.embed import (
-    POLICY_HOST,
-    WWW_HOST,
-    Sites,
-    Visitor,
-    fixture_runs,
-    open_banner,
-)
+from testbed.embed import POLICY_HOST, WWW_HOST, Sites, Visitor, fixture_runs, open_banner
 
 pytestmark = pytest.mark.browser
 

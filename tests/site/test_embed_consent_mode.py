@@ -9,20 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from testbed.banner import (
-    first_layer,
-    recorded,
-)
-from testbed.embed import (
-    DENIED,
-    POLICY_HOST,
-    WWW_HOST,
-    Sites,
-    Visitor,
-    choose,
-    consent_commands,
-    open_banner,
-)
+from testbed.banner import first_layer, recorded
+from testbed.embed import DENIED, POLICY_HOST, WWW_HOST, Sites, Visitor, choose, consent_commands, open_banner
 
 pytestmark = pytest.mark.browser
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from testbed.banner import (
-    recorded,
-    records_with_key,
-    settings_layer,
-)
+from testbed.banner import recorded, records_with_key, settings_layer
 from testbed.embed import (
     DOMAIN,
     MATOMO,

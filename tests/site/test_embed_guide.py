@@ -12,15 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testbed.embed import (
-    FIXTURE,
-    MATOMO,
-    POLICY_HOST,
-    SECTION,
-    WWW_HOST,
-    Sites,
-    Visitor,
-)
+from testbed.embed import FIXTURE, MATOMO, POLICY_HOST, SECTION, WWW_HOST, Sites, Visitor
 from testbed.scan import scan_json
 
 pytestmark = pytest.mark.browser
