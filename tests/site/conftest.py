@@ -1,6 +1,7 @@
 """Fixtures several site test modules share: a log of choices made on the product's own built site,
 the consent service serving the built site for the banner's browser tests, the three hosts and
-the browser of the tests of the banner on other sites, and the scanner's fixture site."""
+the browser of the tests of the banner on other sites, the scanner's fixture site, and the diff's
+fixture pair."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from policy_site.diff import DocumentDiff, diff_documents
 from testbed.banner import ConsentServer
+from testbed.diffpage import FIXTURES
 from testbed.embed import (
     DOCUMENTED_POLICY,
     OTHER_HOST,
@@ -124,3 +127,16 @@ def fixture_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         encoding="utf-8")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def policy_pair() -> tuple[str, str]:
+    """A shortened policy and its next version: every kind of change once, Swedish text."""
+    folder = FIXTURES / "policy"
+    return (folder / "old.md").read_text(encoding="utf-8"), (folder / "new.md").read_text(
+        encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def policy_diff(policy_pair: tuple[str, str]) -> DocumentDiff:
+    return diff_documents(*policy_pair)
