@@ -1,7 +1,7 @@
 """Fixtures several site test modules share: a log of choices made on the product's own built site,
 the consent service serving the built site for the banner's browser tests, the three hosts and
-the browser of the tests of the banner on other sites, the scanner's fixture site, and the diff's
-fixture pair."""
+the browser of the tests of the banner on other sites, the scanner's fixture site, the diff's
+fixture pair, and the policy sources to break."""
 
 from __future__ import annotations
 
@@ -127,6 +127,12 @@ def fixture_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         encoding="utf-8")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def src(project: Path) -> Path:
+    """``policy_src/`` of a copy of the project, for a test to break."""
+    return project / "policy_src"
 
 
 @pytest.fixture(scope="module")
