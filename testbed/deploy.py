@@ -8,17 +8,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from testbed.site import REPO, copy_project
+from testbed.site import POLICY_SITE, REPO, copy_project
 from testbed.site import complete_project as fill_in_placeholders
 
 DEPLOY = REPO / "deploy"
 FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-POLICY_SITE = Path(sys.executable).with_name("policy-site")
 
 
 def complete_project(target: Path) -> Path:

@@ -11,11 +11,11 @@ browser) serves its pages.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from testbed.site import policy_site
 
 TRACKER = "tracker.example.test"
 """A second host name for loopback, so a request to it is a request to another origin."""
@@ -48,12 +48,12 @@ document.addEventListener("ps-consent-change", remember);
 
 
 def run_scan(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("policy-site")
-    return subprocess.run([str(script), "scan", "--wait", "0", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    """``policy-site scan`` run from ``cwd``, not watching a page on once its network is idle."""
+    return policy_site("scan", "--wait", "0", *args, cwd=cwd, timeout=600)
 
 
 def scan_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """A scan with the JSON report, which must end in a verdict (0 or 1) and say nothing else."""
     result = run_scan(cwd, "--format", "json", *args)
     assert result.returncode in (0, 1), result.stderr
     assert result.stderr == ""
@@ -61,6 +61,7 @@ def scan_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
 
 
 def problems(report: dict[str, Any]) -> list[str]:
+    """Every finding of a report that is a problem, with its page."""
     return [f"{page['url']}: {finding['message']}" for page in report["pages"]
             for finding in page["findings"] if finding["problem"]]
 

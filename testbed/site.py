@@ -177,3 +177,8 @@ def invoke(*args: str):
     """``policy-site`` in this process (click's runner), in no project: stdout and stderr apart,
     and the exit code."""
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def run_process(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``policy-site`` in ``project`` as editors run it: as of ``AS_OF`` unless ``env`` says."""
+    return policy_site(*args, cwd=project, env={"POLICY_AS_OF": AS_OF, **(env or {})})
