@@ -15,23 +15,9 @@ from pathlib import Path
 
 from bench.profiling import PROFILE_ENV, ProfiledConsents
 from testbed import REPO
-from testbed.consent import (
-    CURRENT,
-    inventory_hash,
-    policy_hash,
-    shown_hash,
-    version_entry,
-    write_site,
-)
+from testbed.consent import CURRENT, fixture_choice, version_entry, write_site
 
-BODY = {
-    "action": "custom",
-    "categories": {"necessary": True, "statistics": True, "media": False},
-    "policy": {"version": CURRENT, "language": "sv", "sha256": policy_hash(CURRENT, "sv"),
-                                                     "text_sha256": shown_hash(CURRENT, "sv")},
-    "inventory": inventory_hash(CURRENT),
-    "source": "banner",
-}
+BODY = fixture_choice(CURRENT, "custom", {"necessary": True, "statistics": True, "media": False})
 """The choice every benchmark posts: valid for :func:`fixture_site`'s version in effect."""
 
 BENCH_APP = "bench.service:create_bench_app()"

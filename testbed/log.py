@@ -19,6 +19,7 @@ from policy_core.log_audit import LogReport, audit_export
 from policy_core.log_record import new_salt, purged_record, record_hash, record_leaf_hash
 from policy_core.merkle_frontier import tree_hash
 from policy_core.note_keys import Signer
+from testbed.choice import policy_ref
 
 ORIGIN = "consent.example.se/log"
 POLICY = {"version": "2026-11-01", "language": "sv", "sha256": "5" * 64, "text_sha256": "6" * 64}
@@ -123,9 +124,6 @@ ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 def site_choice(current: dict, number: int) -> dict:
     """Choice ``number`` made on the version ``current`` (a versions.json entry): the actions in
     turn, Swedish and English alternately."""
-    lang = ("sv", "en")[number % 2]
-    edition = current["languages"][lang]
     return choice(number, action=ACTIONS[number % 4], inventory=current["inventory"]["sha256"],
                   recorded_at=f"2026-11-2{number % 10}T10:00:00.000000Z",
-                  policy={"version": current["id"], "language": lang, "sha256": edition["sha256"],
-                          "text_sha256": edition["text_sha256"]})
+                  policy=policy_ref(current, ("sv", "en")[number % 2]))

@@ -5,7 +5,6 @@ fixture pair, and the policy sources to break."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from policy_site.diff import DocumentDiff, diff_documents
 from testbed.banner import ConsentServer
+from testbed.choice import manifest_entry, policy_ref
 from testbed.diffpage import FIXTURES
 from testbed.embed import (
     DOCUMENTED_POLICY,
@@ -35,17 +35,13 @@ from testbed.site import CHROMIUM_ARGS, StaticServer
 @pytest.fixture(scope="module")
 def current(built_site: Path) -> dict:
     """The version in effect on the built site, as versions.json publishes it."""
-    manifest = json.loads((built_site / "versions.json").read_text(encoding="utf-8"))
-    return next(v for v in manifest["versions"] if v["status"] == "current")
+    return manifest_entry(built_site)
 
 
 @pytest.fixture
 def log(current: dict) -> Log:
     """Two records migrated from the chain, six choices in the tree, one not yet integrated."""
-    edition = current["languages"]["sv"]
-    migrated = chain_records(2, inventory=current["inventory"]["sha256"],
-                             policy={"version": current["id"], "language": "sv",
-                                     "sha256": edition["sha256"], "text_sha256": edition["text_sha256"]})
+    migrated = chain_records(2, inventory=current["inventory"]["sha256"], policy=policy_ref(current, "sv"))
     return Log(migrated + [site_choice(current, n) for n in range(6)],
                pending=[site_choice(current, 6)])
 
