@@ -166,6 +166,20 @@ def test_an_impossible_as_of_option_names_the_option_and_the_reason(project: Pat
             "(day is out of range for month)") in result.output
 
 
+def test_a_cookie_domain_no_browser_would_keep_refuses_the_build_and_keeps_the_last_site(
+    project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    assert mkdocs_build(project, site).returncode == 0
+    before = tree_digest(site)
+    _with_plugin_options(project, "      cookie_domain: .se\n")
+    result = mkdocs_build(project, site)
+    assert result.returncode != 0
+    assert ("Plugin 'policy-site' option 'cookie_domain': '.se' is a top-level domain alone, which "
+            "browsers keep no cookie for: write the company's domain, such as .example.se") in result.output
+    assert tree_digest(site) == before
+
+
 def test_an_as_of_date_before_the_first_version_is_a_clear_error(project: Path, tmp_path: Path) -> None:
     result = mkdocs_build(project, tmp_path / "site", as_of="2017-01-01")
     assert result.returncode != 0
