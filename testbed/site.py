@@ -55,6 +55,16 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def with_plugin_options(project: Path, options: str) -> None:
+    """Add ``options`` (YAML lines indented for the plugin) to the policy-site plugin's options
+    in the project's mkdocs.yml."""
+    path = project / "mkdocs.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "      sources: policy_src\n" in text
+    path.write_text(text.replace("      sources: policy_src\n", f"      sources: policy_src\n{options}"),
+                    encoding="utf-8")
+
+
 def complete_project(project: Path, as_of: str = AS_OF) -> None:
     """Fill in every placeholder fact, as if the facts had been known before any version took
     effect: ``policy.yml`` without ``PLACEHOLDER`` and the lock recording that.

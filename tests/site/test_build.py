@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from testbed.site import AS_OF, mkdocs_build, tree_digest
+from testbed.site import AS_OF, mkdocs_build, tree_digest, with_plugin_options
 
 
 def test_a_broken_source_fails_the_build_and_leaves_the_previous_site_intact(
@@ -141,25 +141,18 @@ def test_an_as_of_date_in_another_form_than_yyyy_mm_dd_is_refused(project: Path,
     assert f"POLICY_AS_OF={as_of!r} is not a date: write it as YYYY-MM-DD" in result.output
 
 
-def _with_plugin_options(project: Path, options: str) -> None:
-    path = project / "mkdocs.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("      sources: policy_src\n", f"      sources: policy_src\n{options}"),
-                    encoding="utf-8")
-
-
 @pytest.mark.parametrize("option", ["as_of: !ENV [POLICY_AS_OF, null]", "as_of: 2027-01-02",
                                     "as_of: '2027-01-02'"])
 def test_the_as_of_option_takes_a_date_however_yaml_writes_it(project: Path, tmp_path: Path,
                                                                option: str) -> None:
-    _with_plugin_options(project, f"      {option}\n")
+    with_plugin_options(project, f"      {option}\n")
     result = mkdocs_build(project, tmp_path / "site", as_of="2027-01-02")
     assert result.returncode == 0, result.output
     assert json.loads((result.site / "versions.json").read_bytes())["current"] == "2027-01-01"
 
 
 def test_an_impossible_as_of_option_names_the_option_and_the_reason(project: Path, tmp_path: Path) -> None:
-    _with_plugin_options(project, "      as_of: '2026-02-30'\n")
+    with_plugin_options(project, "      as_of: '2026-02-30'\n")
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode != 0
     assert ("Plugin 'policy-site' option 'as_of': '2026-02-30' is not a date: write it as YYYY-MM-DD "
@@ -172,7 +165,7 @@ def test_a_cookie_domain_no_browser_would_keep_refuses_the_build_and_keeps_the_l
     site = tmp_path / "site"
     assert mkdocs_build(project, site).returncode == 0
     before = tree_digest(site)
-    _with_plugin_options(project, "      cookie_domain: .se\n")
+    with_plugin_options(project, "      cookie_domain: .se\n")
     result = mkdocs_build(project, site)
     assert result.returncode != 0
     assert ("Plugin 'policy-site' option 'cookie_domain': '.se' is a top-level domain alone, which "
