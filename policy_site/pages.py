@@ -65,13 +65,26 @@ class Banner:
     """The cookie banner of one language: what its script reads and the dialog it shows."""
 
     config: dict[str, Any]
-    """What ``theme/javascripts/consent.js`` reads (``banner.banner_config``)."""
+    """What ``theme/javascripts/consent.js`` reads (``banner.banner_config``), on every site."""
     html: str
     """The dialog, rendered from the configuration."""
+    cookie_domain: str | None = None
+    """The domain this site's own pages keep the choice for (the ``cookie_domain`` option)."""
+
+    @property
+    def page_config(self) -> dict[str, Any]:
+        """What this site's pages carry: the configuration and, with the option, the cookie
+        domain, which the script uses unless its tag says ``data-cookie-domain``."""
+        if self.cookie_domain is None:
+            return self.config
+        return {**self.config, "cookie_domain": self.cookie_domain}
 
     def embed_config(self) -> bytes:
         """The file another site's page fetches: the configuration with the dialog in it, so
-        that one request gives the script everything."""
+        that one request gives the script everything.
+
+        Without the cookie domain: a site outside that domain could not keep the choice at all,
+        so there the embedding page's ``data-cookie-domain`` alone decides."""
         return json.dumps({**self.config, "html": self.html}, ensure_ascii=False,
                           separators=(",", ":")).encode()
 
@@ -131,14 +144,16 @@ class SiteContent:
             files.append(GeneratedFile(DRAFT_NOTICE_FILE, manifest.to_json(notices)))
         return files
 
-    def banner(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS) -> Banner | None:
-        """The cookie banner in ``lang``, or ``None`` when nothing needs consent."""
+    def banner(self, lang: str, reprompt_days: int = banner.REPROMPT_DAYS,
+               cookie_domain: str | None = None) -> Banner | None:
+        """The cookie banner in ``lang``, or ``None`` when nothing needs consent; its pages keep
+        the choice for ``cookie_domain`` when given (validated: ``policy_site.cookie_domain``)."""
         config = banner.banner_config(self.history, lang, self._gettext[lang], version_url,
                                       self.text_sha256, reprompt_days)
         if config is None:
             return None
         html = self._envs[lang].get_template(BANNER_TEMPLATE).render(config=config).strip()
-        return Banner(config, html)
+        return Banner(config, html, cookie_domain)
 
     def text_sha256(self, version: PolicyVersion, lang: str) -> str:
         """The hash versions.json gives the text ``version``'s page shows in ``lang``."""

@@ -84,7 +84,8 @@ class PolicySitePlugin(BasePlugin[PolicySiteConfig]):
                             if page.html is not None}
         for generated in self.content.files():
             files.append(_static_file(config, generated.path, generated.content))
-        self.banners = {lang: self.content.banner(lang, self.config.reprompt_days) for lang in LANGUAGES}
+        self.banners = {lang: self.content.banner(lang, self.config.reprompt_days, self.config.cookie_domain)
+                        for lang in LANGUAGES}
         for lang, banner in self.banners.items():
             if banner is not None:
                 files.append(_static_file(config, embed_config_url(lang), banner.embed_config()))
@@ -234,7 +235,7 @@ def _place_banner_assets(files: Files) -> None:
 
 def _banner_context(context: dict[str, Any], banner: Banner | None) -> None:
     """What the theme needs to show the banner: its configuration and its dialog."""
-    context["ps_consent_config"] = banner.config if banner else None
+    context["ps_consent_config"] = banner.page_config if banner else None
     context["ps_consent_html"] = banner.html if banner else None
     context["ps_consent_files"] = {"script": EMBED_SCRIPT, "stylesheet": EMBED_STYLESHEET}
 

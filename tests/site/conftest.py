@@ -1,7 +1,8 @@
 """Fixtures several site test modules share: a log of choices made on the product's own built site,
 the consent service serving the built site for the banner's browser tests, the three hosts and
-the browser of the tests of the banner on other sites, the scanner's fixture site, the diff's
-fixture pair, and the policy sources to break."""
+the browser of the tests of the banner on other sites, the site built with a cookie domain and
+its consent service, the scanner's fixture site, the diff's fixture pair, and the policy sources
+to break."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from testbed.choice import manifest_entry, policy_ref
 from testbed.diffpage import FIXTURES
 from testbed.embed import (
     DOCUMENTED_POLICY,
+    DOMAIN,
     OTHER_HOST,
     POLICY_HOST,
     WWW_HOST,
@@ -29,7 +31,7 @@ from testbed.embed import (
 )
 from testbed.log import Log, chain_records, site_choice
 from testbed.scan import PROBLEMS
-from testbed.site import CHROMIUM_ARGS, StaticServer
+from testbed.site import CHROMIUM_ARGS, StaticServer, copy_project, mkdocs_build, with_plugin_options
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,28 @@ def sites(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     finally:
         service.stop()
         static.stop()
+
+
+@pytest.fixture(scope="session")
+def built_site_for_domain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The product's own sources built as ``built_site`` is, with the plugin's ``cookie_domain``
+    set to the test's domain: the one other build the tests of the cookie domain need."""
+    base = tmp_path_factory.mktemp("built-domain")
+    project = copy_project(base / "project")
+    with_plugin_options(project, f"      cookie_domain: {DOMAIN}\n")
+    result = mkdocs_build(project, base / "site")
+    assert result.returncode == 0, result.output
+    return result.site
+
+
+@pytest.fixture(scope="module")
+def domain_policy(built_site_for_domain: Path, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[ConsentServer]:
+    """The consent service serving the site built with a cookie domain, reached on the policy
+    host (``http://{POLICY_HOST}:<port>``) or, as a preview of that build, on 127.0.0.1."""
+    consent = ConsentServer(built_site_for_domain, tmp_path_factory.mktemp("consent-domain")).start()
+    yield consent
+    consent.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from policy_core.urls import EMBED_PREFIX, embed_config_url
 from policy_site.plugin import BANNER_ASSETS
 from testbed.choice import manifest_entry, policy_ref
+from testbed.embed import DOMAIN
 from testbed.site import REPO
 
 BUDGET = 4096
@@ -87,6 +89,31 @@ def test_the_configuration_is_the_current_inventory_and_policy_text(built_site: 
                 for c in config["categories"]] == [
             (c["id"], c["required"], c["title"][lang], [k["name"] for k in c["cookies"]])
             for c in inventory["categories"]]
+
+
+def test_the_pages_name_no_cookie_domain_unless_the_site_is_built_with_one(
+    built_site: Path, built_site_for_domain: Path
+) -> None:
+    """Without the option the script keeps a choice made on the policy site for its host alone."""
+    for page in pages(built_site):
+        assert "cookie_domain" not in config_of(page), page
+    for page in pages(built_site_for_domain):
+        assert config_of(page)["cookie_domain"] == DOMAIN, page
+
+
+def test_the_files_other_sites_load_are_the_same_with_a_cookie_domain(
+    built_site: Path, built_site_for_domain: Path
+) -> None:
+    """A site outside the policy site's domain could not keep a choice for it: there the snippet's
+    data-cookie-domain alone decides, so the option changes nothing another site loads."""
+    embedded = sorted(path.relative_to(built_site) for path in (built_site / EMBED_PREFIX).iterdir())
+    assert [path.name for path in embedded] == [
+        "config.en.json", "config.sv.json", "consent.css", "consent.js"]
+    for path in embedded:
+        assert (built_site_for_domain / path).read_bytes() == (built_site / path).read_bytes(), path
+    for lang in ("sv", "en"):
+        config = json.loads((built_site_for_domain / embed_config_url(lang)).read_bytes())
+        assert "cookie_domain" not in config
 
 
 def stored(config: dict, category: str) -> list[tuple[str, str, bool]]:
