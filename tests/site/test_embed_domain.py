@@ -1,6 +1,8 @@
 """One choice for the whole domain: with a cookie domain, a choice made on www holds on the
 policy site and one made there holds on www, the newer counting over an older one for the policy
-host alone; without one, the choice stays on its own host.
+host alone; without one, the choice stays on its own host. The policy site built with its own
+``cookie_domain`` keeps even a first choice made there for the whole domain, except on a preview
+of that build on a host outside the domain.
 
 The hosts and the fixture site are described in ``testbed/embed.py``.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from testbed.banner import recorded, records_with_key, settings_layer
+from testbed.banner import ConsentServer, first_layer, recorded, records_with_key, settings_layer
 from testbed.embed import (
     DOMAIN,
     MATOMO,
@@ -99,3 +101,44 @@ def test_without_a_cookie_domain_the_choice_stays_on_its_own_host(visitor: Visit
     assert consent_cookies(page) == [(WWW_HOST, "/")]
     page.goto(sites.policy_origin + "/en/")
     assert page.locator("#ps-consent").is_visible(), "the policy site asks for itself"
+
+
+# The policy site's own cookie domain ------------------------------------------------------------
+
+def test_with_the_policy_sites_cookie_domain_a_first_choice_there_holds_on_www(
+    visitor: Visitor, sites: Sites, domain_policy: ConsentServer
+) -> None:
+    page = visitor.page
+    choose(page, f"http://{POLICY_HOST}:{domain_policy.port}/en/", "accept")
+    assert consent_cookies(page) == [(DOMAIN, "/")]
+
+    visit(page, sites.www + "/en/")  # a page that names no cookie domain itself
+    assert page.locator("#ps-consent").is_hidden(), "the choice made on the policy site holds here"
+    choice = page.evaluate("psConsent.get()")
+    assert (choice["categories"], choice["source"]) == (
+        {"necessary": True, "statistics": True, "media": True}, "banner")
+
+
+def test_without_a_cookie_domain_a_first_choice_on_the_policy_site_stays_on_its_host(
+    visitor: Visitor, sites: Sites
+) -> None:
+    page = visitor.page
+    choose(page, sites.policy_origin + "/en/", "accept")
+    assert consent_cookies(page) == [(POLICY_HOST, "/")]
+    open_banner(page, sites.www + "/en/")
+    assert page.evaluate("psConsent.get()") is None, "www asks for itself"
+
+
+def test_a_preview_of_that_build_outside_the_domain_keeps_the_choice_for_its_host(
+    visitor: Visitor, domain_policy: ConsentServer
+) -> None:
+    """A browser keeps no cookie for a domain the page is not under: the build with a cookie
+    domain, served on 127.0.0.1 (``make run``), still remembers the choice there."""
+    page = visitor.page
+    open_banner(page, domain_policy.url + "en/")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consents")):
+        first_layer(page, "reject").click()
+    assert consent_cookies(page) == [("127.0.0.1", "/")]
+    visit(page, domain_policy.url + "en/demo/")
+    assert page.locator("#ps-consent").is_hidden()
+    assert page.evaluate("psConsent.get().categories.statistics") is False

@@ -23,7 +23,7 @@
     } catch (e) {}
 
     // ps_consent: {c: accepted category ids, v: policy version, i: inventory hash, t: ms, s: source,
-    // d: the domain it is kept for (data-cookie-domain), q: [[idempotency key, request body, origin
+    // d: the domain it is kept for (data-cookie-domain or the policy site's cookie_domain), q: [[idempotency key, request body, origin
     // of the page], ...] the choices the service has not confirmed yet, oldest first}. The choice
     // counts only for the inventory it was made for and for reprompt_days; what waits in q is sent
     // whatever it was made for. Where a choice for the domain and one for this host are both
@@ -48,6 +48,11 @@
       d.cookie = "ps_consent=" + v + "; max-age=" + Math.round((s.t - Date.now()) / 1e3 + C.reprompt_days * 86400) +
         a + (s.d ? "; domain=" + s.d : "");
     };
+    // The domain a choice made here is kept for: the embedding page's data-cookie-domain, else the
+    // policy site's own (its build's cookie_domain) on a host under it, not on a preview of the
+    // same build elsewhere (127.0.0.1), else the one a choice already kept names.
+    const domain = me.dataset.cookieDomain ||
+      (C.cookie_domain && ("." + location.hostname).endsWith(C.cookie_domain) && C.cookie_domain);
     let state = cookie();
     if (state && (state.i !== C.inventory || Date.now() - state.t >= C.reprompt_days * 864e5)) state = null;
     const accepted = (id) => !!state && state.c.includes(id);
@@ -161,7 +166,7 @@
         i: C.inventory,
         t: Date.now(),
         s: source,
-        d: me.dataset.cookieDomain || kept.d,
+        d: domain || kept.d,
         q: (kept.q || []).concat([[key, body, origin]]),
       };
       store(state);
