@@ -3,11 +3,15 @@ for, a domain name a browser keeps a cookie for, or nothing (each host alone).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from mkdocs.config import load_config
 
 from policy_site.config import PolicySiteConfig
 from policy_site.cookie_domain import CookieDomainError, parse_cookie_domain
 from policy_site.errors import PolicySiteError
+from testbed.site import with_plugin_options
 
 
 def validated(options: dict) -> tuple[object, list[str]]:
@@ -76,3 +80,19 @@ def test_the_option_is_a_text(value: object) -> None:
     _value, errors = validated({"cookie_domain": value})
     assert errors == [f"{value!r} is not a domain name: write one such as .example.se, or leave "
                       "the option out to keep the choice for each host alone"]
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"POLICY_COOKIE_DOMAIN": "Example.SE"}, ".example.se"),
+    ({"POLICY_COOKIE_DOMAIN": ""}, None),
+    ({}, None),
+])
+def test_mkdocs_yml_may_take_it_from_the_environment(
+    project: Path, monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], expected: str | None
+) -> None:
+    with_plugin_options(project, "      cookie_domain: !ENV [POLICY_COOKIE_DOMAIN, null]\n")
+    monkeypatch.delenv("POLICY_COOKIE_DOMAIN", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = load_config(str(project / "mkdocs.yml"))
+    assert config.plugins["policy-site"].config.cookie_domain == expected
