@@ -163,7 +163,8 @@ def withdraw(language: str) -> Response:
 def _cookie_domains(host: str) -> list[str | None]:
     """Where the banner may keep ``ps_consent`` for ``host``: for the host alone (``None``), and
     for each of its parent domains, where a site embedding the banner with
-    ``data-cookie-domain`` keeps it for all the company's sites at once."""
+    ``data-cookie-domain``, or the policy site built with ``cookie_domain``, keeps it for all the
+    company's sites at once."""
     try:
         ipaddress.ip_address(host)
         return [None]

@@ -23,8 +23,9 @@
         throw new Error(String(response.status));
       }
       // The banner keeps the visitor's choice in ps_consent, for this host or, when a site
-      // embeds it with data-cookie-domain, for a parent domain; forget it wherever it is, so
-      // that no optional cookie is used on any of the sites until the visitor chooses again.
+      // embeds it with data-cookie-domain or the policy site is built with cookie_domain, for a
+      // parent domain; forget it wherever it is, so that no optional cookie is used on any of
+      // the sites until the visitor chooses again.
       var labels = window.location.hostname.split(".");
       for (var i = 0; i < Math.max(labels.length - 1, 1); i++) {
         document.cookie = "ps_consent=; Max-Age=0; Path=/; SameSite=Lax" +
