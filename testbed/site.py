@@ -100,6 +100,18 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def kept_site(project: Path, site: Path) -> Iterator[Path]:
+    """Build ``project`` into ``site`` (which must succeed), run the block, which breaks the
+    project and builds again, and then check that ``site`` is byte for byte the first build: a
+    refused build never touches the site already there."""
+    first = mkdocs_build(project, site)
+    assert first.returncode == 0, first.output
+    before = tree_digest(site)
+    yield site
+    assert tree_digest(site) == before, "the refused build changed the site already built"
+
+
 CHROMIUM = str(scan_browser.CHROMIUM)
 CHROMIUM_ARGS = list(scan_browser.CHROMIUM_ARGS)
 """Debian's Chromium, launched as the cookie scanner launches it."""
