@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from testbed import faketime_env, free_port
 from testbed.choice import choice_body, manifest_entry, policy_ref
 from testbed.site import AXE_VIOLATIONS, REPO
 
@@ -38,16 +38,6 @@ DEMO_PATH = {"sv": "demo/", "en": "en/demo/"}
 HOME_PATH = {"sv": "", "en": "en/"}
 GPC = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
 """An init script that makes the browser send the Global Privacy Control signal."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-"""Debian's libfaketime (package faketime): lets a server under test live on another day."""
 
 
 class ConsentServer:
@@ -72,8 +62,7 @@ class ConsentServer:
         }
         self.clock: dict[str, str] = {}
         if today is not None:
-            assert FAKETIME.is_file(), "`make test` installs Debian's faketime"
-            self.clock = {"LD_PRELOAD": str(FAKETIME), "FAKETIME": f"@{today} 12:00:00"}
+            self.clock = faketime_env(f"{today} 12:00:00")
         # The README's command, in its own process like gunicorn's workers.
         result = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "consent_service.app", "consent", "init-db"],

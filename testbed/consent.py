@@ -19,9 +19,8 @@ from typing import Any
 
 from consent_service.choice import Choice
 from consent_service.storage import Storage
-from testbed import REPO
+from testbed import REPO, free_port
 from testbed.choice import choice_body, policy_ref
-from testbed.postgres import free_port
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 

@@ -16,9 +16,6 @@ from testbed.site import POLICY_SITE, REPO, copy_project
 from testbed.site import complete_project as fill_in_placeholders
 
 DEPLOY = REPO / "deploy"
-FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-
-
 def complete_project(target: Path) -> Path:
     """A copy of the project with every PLACEHOLDER fact filled in, as it must be to publish."""
     project = copy_project(target)
@@ -44,12 +41,6 @@ def copy_layout(source: Path, target: Path) -> Path:
     """A copy of a publish folder (links stay links), for a test that changes it."""
     shutil.copytree(source, target, symlinks=True)
     return target
-
-
-def faketime_env(moment: str) -> dict[str, str]:
-    """Make a server believe it is ``moment`` (``YYYY-MM-DD HH:MM:SS``), its clock running on."""
-    assert FAKETIME.is_file(), "faketime is missing: `make test` installs the Debian package"
-    return {"LD_PRELOAD": str(FAKETIME), "FAKETIME": f"@{moment}"}
 
 
 def request_json(method: str, url: str, body: object = None) -> tuple[int, object]:

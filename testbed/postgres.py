@@ -14,11 +14,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from testbed import free_port
 
 WATCHDOG = """
 import os, shutil, subprocess, sys, time
@@ -48,12 +49,6 @@ def find_bindir() -> Path | None:
         return Path(candidates[-1]).parent
     on_path = shutil.which("initdb")
     return Path(on_path).parent if on_path else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from testbed.banner import free_port
+from testbed import free_port
 from testbed.deploy import DEPLOY, INSTALL_ROOT, NGINX_TEMPLATES, NGINX_USER, UNITS, render, unit_settings
 from testbed.site import REPO
 

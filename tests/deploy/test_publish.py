@@ -20,12 +20,12 @@ import pytest
 
 from policy_core.publish_report import read_report
 from policy_site.release import Releases, source_date_epoch
+from testbed import faketime_env
 from testbed.banner import ConsentServer
 from testbed.choice import choice_body, manifest_entry
 from testbed.deploy import (
     complete_project,
     copy_layout,
-    faketime_env,
     layout,
     publish,
     request_json,

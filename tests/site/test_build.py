@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from testbed import free_port
 from testbed.site import AS_OF, kept_site, mkdocs_build, with_plugin_options
 
 
@@ -165,12 +165,6 @@ def test_an_as_of_date_before_the_first_version_is_a_clear_error(project: Path, 
     result = mkdocs_build(project, tmp_path / "site", as_of="2017-01-01")
     assert result.returncode != 0
     assert "no policy version is in effect on 2017-01-01" in result.output
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str) -> str:
