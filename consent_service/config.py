@@ -1,7 +1,7 @@
 """The service's settings: one table of names, defaults and help, validated in one place.
 
 Every setting comes from an environment variable of the same name, or from the
-mapping given to :func:`consent_service.create_app` (tests use that). Invalid
+mapping given to :func:`consent_service.app.create_app` (tests use that). Invalid
 values raise :class:`ConfigError` with a message that names the variable, the
 value and what was expected.
 """

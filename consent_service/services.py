@@ -1,6 +1,6 @@
 """What one application instance holds: its storage, the built site and its catalogs.
 
-Created by :func:`consent_service.create_app` and kept in ``app.extensions``, so
+Created by :func:`consent_service.app.create_app` and kept in ``app.extensions``, so
 nothing lives at module level and two apps in one process never share state.
 """
 

@@ -4,9 +4,11 @@
 A choice kept for ``.example.se`` holds on every site of the company under it (``www``, the
 portal, the policy site), as one made on a page embedding the banner with
 ``data-cookie-domain=".example.se"`` does. Without the option the policy site keeps it for its
-own host. A browser silently refuses a cookie for a domain the page is not under, or for a
-top-level domain alone, so a value that cannot work is refused at build time instead of losing
-every visitor's choice on the site.
+own host. A browser silently refuses a cookie for a top-level domain alone (or an address),
+so such a value is refused at build time instead of losing every visitor's choice on the site.
+A well-formed domain the page is not under (a typo such as ``.exmaple.se``, or a preview on
+127.0.0.1) cannot be known here: the banner then keeps the choice for the page's host, as
+without the option.
 
 Pure: no MkDocs import.
 """
