@@ -141,12 +141,15 @@ def choose(page: Any, url: str, action: str) -> str:
     return recorded(page, first_layer(page, action).click)
 
 
+# Predicates of wait_for_function are functions, never bare expressions: Playwright evaluates an
+# expression again at every poll, which the pages' CSP (no 'unsafe-eval') refuses once the first
+# check was false, while a function is evaluated once and then called.
 def visit(page: Any, url: str) -> None:
     """Load ``url``, a page with the banner, and wait until the banner's script has run."""
     page.goto(url)
-    page.wait_for_function("window.psConsent")
+    page.wait_for_function("() => window.psConsent")
 
 
 def wait_until_run(page: Any, script: str) -> None:
     """Wait until the fixture's gated ``script`` (``matomo``) has run on the page."""
-    page.wait_for_function(f"(window.psFixture || []).includes('{script}')")
+    page.wait_for_function(f"() => (window.psFixture || []).includes('{script}')")
