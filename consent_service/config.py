@@ -316,10 +316,18 @@ SETTINGS: tuple[Setting, ...] = (
         _rate_limit("CONSENT_RATE_LIMIT", "30/minute"),
     ),
     Setting(
+        "CONSENT_LOGIN_RATE_LIMIT",
+        "10/minute",
+        "Per-client limit on attempts to sign in to the dashboard (every POST of its login form, "
+        "right token or wrong), in Flask-Limiter syntax, or off. Independent of "
+        "CONSENT_RATE_LIMIT; over it the form answers 429 without checking the token.",
+        _rate_limit("CONSENT_LOGIN_RATE_LIMIT", "10/minute"),
+    ),
+    Setting(
         "CONSENT_RATE_LIMIT_STORAGE",
         "memory://",
-        "Where rate-limit counters live. memory:// counts per worker process; use a shared "
-        "store such as redis://host:6379 to count across workers.",
+        "Where the counters of both rate limits live. memory:// counts per worker process; use "
+        "a shared store such as redis://host:6379 to count across workers.",
         _rate_limit_storage,
     ),
     Setting(
