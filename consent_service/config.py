@@ -168,19 +168,24 @@ def _retention_days(value: Any, _instance_path: Path) -> int:
     return days
 
 
-def _rate_limit(value: Any, _instance_path: Path) -> str | None:
-    text = str(value).strip()
-    if text.lower() == "off":
-        return None
-    try:
-        if not parse_many(text):
-            raise ValueError
-    except ValueError:
-        raise ConfigError(
-            f"CONSENT_RATE_LIMIT={text!r} is not a rate limit; expected e.g. 30/minute, "
-            "10/second;100/hour, or off"
-        ) from None
-    return text
+def _rate_limit(name: str, example: str) -> Callable[[Any, Path], str | None]:
+    """The parser of a rate-limit setting: Flask-Limiter's syntax, or ``off`` (``None``)."""
+
+    def parse(value: Any, _instance_path: Path) -> str | None:
+        text = str(value).strip()
+        if text.lower() == "off":
+            return None
+        try:
+            if not parse_many(text):
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                f"{name}={text!r} is not a rate limit; expected e.g. {example}, "
+                "10/second;100/hour, or off"
+            ) from None
+        return text
+
+    return parse
 
 
 def _rate_limit_storage(value: Any, _instance_path: Path) -> str:
@@ -308,13 +313,21 @@ SETTINGS: tuple[Setting, ...] = (
         "30/minute",
         "Per-client limit on recording choices, in Flask-Limiter syntax (30/minute, "
         "5/second;100/hour), or off.",
-        _rate_limit,
+        _rate_limit("CONSENT_RATE_LIMIT", "30/minute"),
+    ),
+    Setting(
+        "CONSENT_LOGIN_RATE_LIMIT",
+        "10/minute",
+        "Per-client limit on attempts to sign in to the dashboard (every POST of its login form, "
+        "right token or wrong), in Flask-Limiter syntax, or off. Independent of "
+        "CONSENT_RATE_LIMIT; over it the form answers 429 without checking the token.",
+        _rate_limit("CONSENT_LOGIN_RATE_LIMIT", "10/minute"),
     ),
     Setting(
         "CONSENT_RATE_LIMIT_STORAGE",
         "memory://",
-        "Where rate-limit counters live. memory:// counts per worker process; use a shared "
-        "store such as redis://host:6379 to count across workers.",
+        "Where the counters of both rate limits live. memory:// counts per worker process; use "
+        "a shared store such as redis://host:6379 to count across workers.",
         _rate_limit_storage,
     ),
     Setting(

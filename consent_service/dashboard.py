@@ -9,10 +9,11 @@ unset.
 ``ps_admin``: Flask's signed session (HttpOnly, ``SameSite=Strict``, ``Secure`` over HTTPS,
 path ``/admin/``), valid for :data:`SESSION_LIFETIME` from signing in and until the browser
 closes. Its key is derived from the token, so a new token ends every session. The token never
-appears in a URL. Forms that change something (signing in and out) must come from this origin
-(the ``Origin`` check of ``security``, and ``Sec-Fetch-Site``); signing out also carries the
-session's own random token, which another site cannot know. The CSV also answers
-``Authorization: Bearer``, for scripts.
+appears in a URL. Each client has ``CONSENT_LOGIN_RATE_LIMIT`` attempts (``security``); past
+them the form answers 429 without comparing the token. Forms that change something (signing in
+and out) must come from this origin (the ``Origin`` check of ``security``, and
+``Sec-Fetch-Site``); signing out also carries the session's own random token, which another site
+cannot know. The CSV also answers ``Authorization: Bearer``, for scripts.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from flask import (
     session,
 )
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, TooManyRequests
 
 from policy_core.languages import BABEL_LOCALES, LANGUAGES
 from policy_core.urls import prefix
@@ -148,6 +149,15 @@ def login(language: str) -> Response:
     session["admin"] = True
     session["csrf"] = secrets.token_urlsafe(32)
     return redirect(PATHS[language], code=303)
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many_attempts(_error: TooManyRequests) -> Response:
+    """The login form again, in its language, saying to wait: the client has used up
+    ``CONSENT_LOGIN_RATE_LIMIT`` (``security`` limits nothing else here). The token was not
+    compared; the limiter adds ``Retry-After``."""
+    language = (request.view_args or {}).get("language", LANGUAGES[0])
+    return _page("dashboard_login.html", language, 429, limited=True)
 
 
 @bp.post("/logout")

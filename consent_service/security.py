@@ -1,4 +1,4 @@
-"""Security headers on every response, CORS for configured origins, the rate limit.
+"""Security headers on every response, CORS for configured origins, the rate limits.
 
 Three Content-Security-Policies: the site's pages run no inline script and no inline
 style (the theme loads Material's inline helpers from a file); the consent-log page is ours
@@ -55,7 +55,13 @@ EMBED_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Poli
 same for every visitor and carry nothing personal, so any page may load and read them (the
 configuration is fetched, the others loaded as script and stylesheet). Recording a choice is
 still only for CONSENT_ALLOWED_ORIGINS."""
-RATE_LIMITED_ENDPOINTS = ("api.record_consent", "log.withdraw")
+RATE_LIMITS = (
+    ("CONSENT_RATE_LIMIT", "record-consent", ("api.record_consent", "log.withdraw")),
+    ("CONSENT_LOGIN_RATE_LIMIT", "admin-login", ("dashboard.login",)),
+)
+"""Each per-client limit: its setting, its scope (one budget for the scope's endpoints) and the
+endpoints that spend it. Every request to them counts, whatever it is answered; GETs of the same
+paths are other endpoints (the login form is ``dashboard.login_page``), never limited."""
 
 
 def page_origin() -> str:
@@ -78,9 +84,18 @@ def init_app(app: Flask) -> None:
 
 
 def init_rate_limit(app: Flask) -> Limiter | None:
-    """Limit recording choices per client (``CONSENT_RATE_LIMIT``), or nothing when off."""
-    rate = app.config["CONSENT_RATE_LIMIT"]
-    if rate is None:
+    """Limit recording choices (``CONSENT_RATE_LIMIT``) and signing in to the dashboard
+    (``CONSENT_LOGIN_RATE_LIMIT``) per client, each on its own, or nothing when both are off.
+
+    A client is the address the request comes from as ``ProxyFix`` gives it behind
+    ``CONSENT_PROXY_HOPS`` trusted proxies; an ``X-Forwarded-For`` no proxy vouches for is not
+    believed. The addresses are only the keys of the counters in ``CONSENT_RATE_LIMIT_STORAGE``,
+    which expire with their window. A limited request is refused before its view runs, so a
+    limited sign-in compares no token; the endpoint's blueprint says how (JSON for the API, the
+    login page for the dashboard), and the limiter adds ``Retry-After``."""
+    applied = [(app.config[setting], scope, endpoints) for setting, scope, endpoints in RATE_LIMITS
+               if app.config[setting] is not None]
+    if not applied:
         return None
     limiter = Limiter(
         key_func=get_remote_address,
@@ -89,9 +104,10 @@ def init_rate_limit(app: Flask) -> Limiter | None:
         headers_enabled=True,
         swallow_errors=True,
     )
-    shared = limiter.shared_limit(rate, scope="record-consent")
-    for endpoint in RATE_LIMITED_ENDPOINTS:
-        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+    for rate, scope, endpoints in applied:
+        shared = limiter.shared_limit(rate, scope=scope)
+        for endpoint in endpoints:
+            app.view_functions[endpoint] = shared(app.view_functions[endpoint])
     return limiter
 
 

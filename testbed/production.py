@@ -269,11 +269,13 @@ def fetch(connection: http.client.HTTPConnection, path: str, method: str = "GET"
         connection.close()
 
 
-def through_nginx(stack: Production, path: str, **request: object) -> Answer:
-    """Over HTTPS to nginx, trusting the stack's certificate."""
+def through_nginx(stack: Production, path: str, client: str = "127.0.0.1", **request: object) -> Answer:
+    """Over HTTPS to nginx, trusting the stack's certificate, from the loopback address
+    ``client`` (any of 127.0.0.0/8: as many clients as a test needs, each its own to nginx)."""
     context = ssl.create_default_context(cafile=str(stack.certificate))
-    return fetch(http.client.HTTPSConnection("127.0.0.1", stack.https_port, context=context, timeout=30),
-                 path, **request)  # type: ignore[arg-type]
+    connection = http.client.HTTPSConnection("127.0.0.1", stack.https_port, context=context, timeout=30,
+                                             source_address=(client, 0))
+    return fetch(connection, path, **request)  # type: ignore[arg-type]
 
 
 def from_service(stack: Production, path: str, **request: object) -> Answer:

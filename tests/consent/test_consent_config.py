@@ -25,6 +25,7 @@ def test_defaults_need_no_set_up(tmp_path, monkeypatch):
     assert settings["CONSENT_RETENTION_DAYS"] == 1095
     assert settings["CONSENT_RATE_LIMIT"] == "30/minute"
     assert settings["CONSENT_RATE_LIMIT_STORAGE"] == "memory://"
+    assert settings["CONSENT_LOGIN_RATE_LIMIT"] == "10/minute"
     assert settings["CONSENT_TIMEZONE"] == "Europe/Stockholm"
     assert settings["CONSENT_PROXY_HOPS"] == 0
 
@@ -37,6 +38,7 @@ def test_values_come_from_the_environment(tmp_path):
         CONSENT_ALLOWED_ORIGINS="https://Example.se, https://www.example.se:8443",
         CONSENT_RETENTION_DAYS="400",
         CONSENT_RATE_LIMIT="off",
+        CONSENT_LOGIN_RATE_LIMIT="5/minute;20/hour",
         CONSENT_TIMEZONE="UTC",
         CONSENT_PROXY_HOPS="1",
     )
@@ -45,6 +47,7 @@ def test_values_come_from_the_environment(tmp_path):
     assert settings["CONSENT_ALLOWED_ORIGINS"] == ("https://example.se", "https://www.example.se:8443")
     assert settings["CONSENT_RETENTION_DAYS"] == 400
     assert settings["CONSENT_RATE_LIMIT"] is None
+    assert settings["CONSENT_LOGIN_RATE_LIMIT"] == "5/minute;20/hour", "independent of the other"
     assert settings["CONSENT_PROXY_HOPS"] == 1
 
 
@@ -70,6 +73,8 @@ def test_a_relative_sqlite_path_is_resolved_from_the_working_directory(tmp_path,
         ("CONSENT_RETENTION_DAYS", "0", "between 1 and"),
         ("CONSENT_RATE_LIMIT", "lots", "30/minute"),
         ("CONSENT_RATE_LIMIT_STORAGE", "redis", "memory://"),
+        ("CONSENT_LOGIN_RATE_LIMIT", "ten a minute", "10/minute"),
+        ("CONSENT_LOGIN_RATE_LIMIT", "", "or off"),
         ("CONSENT_TIMEZONE", "Mars/Olympus", "IANA"),
         ("CONSENT_PROXY_HOPS", "-1", "reverse proxies"),
     ],

@@ -41,6 +41,14 @@ def test_every_setting_is_in_the_configuration_table(name):
     assert re.search(rf"^\| `{name}` \|", README, re.MULTILINE)
 
 
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.default != ""], ids=lambda s: s.name)
+def test_the_configuration_table_gives_each_settings_real_default(setting):
+    """A default written as a value is the one the service has; an empty one (a file in the
+    instance folder, no origins) is said in words."""
+    [row] = re.findall(rf"^\| `{setting.name}` \| ([^|]+) \|", README, re.MULTILINE)
+    assert row.split(" (")[0].strip() == ("unset" if setting.default is None else f"`{setting.default}`")
+
+
 @pytest.mark.parametrize("command", sorted(consent_commands.commands))
 def test_every_operator_command_is_documented(command):
     assert f"consent {command}" in README

@@ -67,3 +67,26 @@ def test_the_server_log_holds_no_secret(start_gunicorn, make_body):
     assert "/api/v1/me/consents" in log  # the access log is on
     assert credential.split(".")[1] not in log
     assert ADMIN_TOKEN not in log
+
+
+def test_over_the_sign_in_limit_the_real_server_answers_429_and_its_log_names_no_client(start_gunicorn):
+    """Behind a proxy (CONSENT_PROXY_HOPS=1) the client is the address it forwards: counted in
+    the limiter's memory, never written to the server's log, even at debug level."""
+    server = start_gunicorn(workers=1, CONSENT_PROXY_HOPS="1", CONSENT_LOGIN_RATE_LIMIT="2/minute",
+                            GUNICORN_CMD_ARGS="--log-level debug")
+    client_address = "198.51.100.77"
+    connection = http.client.HTTPConnection("127.0.0.1", urlsplit(server.url).port, timeout=10)
+    answers = []
+    for _ in range(3):
+        connection.request("POST", "/admin/en/login", body="token=wrong-wrong-wrong-wrong",
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "X-Forwarded-For": client_address})
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Retry-After"), response.read()))
+    connection.close()
+    assert [status for status, _, _ in answers] == [401, 401, 429]
+    _, retry_after, page = answers[-1]
+    assert 0 < int(retry_after) <= 60
+    assert b"Too many sign-in attempts" in page
+    server.stop()
+    assert client_address not in server.log_path.read_text()

@@ -1,7 +1,7 @@
 """nginx configured from deploy/nginx/, in front of gunicorn started as the systemd unit starts
 it: the site as static files (compressed, cached by the right rules, with the security headers
-the service would send), the consent service's paths passed on, and no client address logged
-where a choice is recorded.
+the service would send), the consent service's paths passed on, no client address logged
+where a choice is recorded, and sign-in attempts counted per client by the address nginx sees.
 """
 
 from __future__ import annotations
@@ -264,3 +264,34 @@ def test_recording_a_choice_logs_no_client_address_while_other_requests_keep_it(
                            (production.nginx_prefix / "logs").glob("*.log"))
     recording = re.compile(r"(POST|GET) (/api/v1/consents|/api/v1/me/|/consent-log|/en/consent-log)[ /?]")
     assert not [line for line in everything.splitlines() if recording.search(line) and "127.0.0.1" in line]
+
+
+# Signing in to the dashboard ---------------------------------------------------------------------
+
+def test_sign_in_attempts_are_counted_by_the_address_nginx_sees_whatever_the_client_forwards(
+    production: Production
+) -> None:
+    """nginx replaces a client's own X-Forwarded-For with the address it sees, which the service
+    (CONSENT_PROXY_HOPS=1) counts sign-in attempts by: a client cannot start afresh by claiming
+    another address, and another client is not refused. Each of the unit's two workers counts in
+    its own memory (CONSENT_RATE_LIMIT_STORAGE=memory://), so a client has up to twice the limit.
+    The clients are loopback addresses of their own, apart from the browser tests' 127.0.0.1."""
+    limit = 10  # the default of CONSENT_LOGIN_RATE_LIMIT: 10/minute
+
+    def attempt(client: str, claimed: str) -> Answer:
+        return through_nginx(production, "/admin/en/login", client=client, method="POST",
+                             body=b"token=wrong-wrong-wrong-wrong",
+                             headers={"Content-Type": "application/x-www-form-urlencoded",
+                                      "X-Forwarded-For": claimed})
+
+    answers = []
+    for n in range(2 * limit + 1):
+        answers.append(attempt("127.0.0.3", f"198.51.100.{n}"))
+        if answers[-1].status != 401:
+            break
+    refused = answers[-1]
+    assert refused.status == 429, [answer.status for answer in answers]
+    assert len(answers) > limit, "each worker allows the whole limit, and none more"
+    assert 0 < int(refused.header("Retry-After") or 0) <= 60
+    assert b"Too many sign-in attempts" in refused.body
+    assert attempt("127.0.0.4", "127.0.0.3").status == 401, "another client, whatever it claims"
