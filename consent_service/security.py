@@ -9,6 +9,7 @@ and headers in production (deploy/nginx/), and the tests compare the two.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -83,6 +84,25 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
 
 
+class _NoClientAddress(logging.Filter):
+    """Flask-Limiter logs a breach with the limit's key, the client's address, at INFO: keep the
+    line for operators, without the address (no IP address is written anywhere)."""
+
+    BREACH = "ratelimit %s (%s) exceeded at endpoint: %s"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == self.BREACH and isinstance(record.args, tuple) and len(record.args) == 3:
+            limit, _address, endpoint = record.args
+            record.msg, record.args = "ratelimit %s exceeded at endpoint: %s", (limit, endpoint)
+        return True
+
+
+def _log_no_client_address() -> None:
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(each, _NoClientAddress) for each in limiter_log.filters):
+        limiter_log.addFilter(_NoClientAddress())
+
+
 def init_rate_limit(app: Flask) -> Limiter | None:
     """Limit recording choices (``CONSENT_RATE_LIMIT``) and signing in to the dashboard
     (``CONSENT_LOGIN_RATE_LIMIT``) per client, each on its own, or nothing when both are off.
@@ -97,6 +117,7 @@ def init_rate_limit(app: Flask) -> Limiter | None:
                if app.config[setting] is not None]
     if not applied:
         return None
+    _log_no_client_address()
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,

@@ -7,6 +7,8 @@ choices: turning that off leaves this one on."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from consent_service.security import PAGE_CSP
@@ -153,3 +155,13 @@ def test_the_refusal_is_valid_html(make_app, tmp_path):
         assert refused.status_code == 429
         (tmp_path / f"{language}.html").write_bytes(refused.get_data())
     assert html_problems([tmp_path / f"{language}.html" for language in LOGIN]) == ""
+
+
+def test_a_breach_is_logged_for_operators_without_the_clients_address(make_app, caplog) -> None:
+    client = make_app(CONSENT_LOGIN_RATE_LIMIT="1/minute").test_client()
+    use_up(client, 1, address="198.51.100.77")
+    with caplog.at_level(logging.INFO, logger="flask-limiter"):
+        assert attempt(client, address="198.51.100.77").status_code == 429
+    lines = [record.getMessage() for record in caplog.records if record.name == "flask-limiter"]
+    assert any("exceeded" in line for line in lines), lines
+    assert not [line for line in lines if "198.51.100.77" in line]
