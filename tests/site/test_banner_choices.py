@@ -1,9 +1,6 @@
 """Each choice made in the cookie banner runs exactly the scripts it allows and is recorded by
 the consent service as made: Accept all, Reject all, a custom choice, and the browser's Global
 Privacy Control signal.
-
-Each module has its own consent service serving the built site (the ``server`` fixture);
-every test has its own browser context, so its own cookies, storage and visitor.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """The cookie banner in Debian's Chromium before any choice: it asks in the page's language,
 stores nothing, runs nothing optional, sends nothing off the site, leaves the page usable, and
 offers its three first-layer buttons with equal prominence and no optional category preselected.
-
-Each module has its own consent service serving the built site (the ``server`` fixture);
-every test has its own browser context, so its own cookies, storage and visitor.
 """
 
 from __future__ import annotations

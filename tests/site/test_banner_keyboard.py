@@ -1,9 +1,6 @@
 """The cookie banner by keyboard, and the ways back to its settings: the dialog takes focus,
 the order of its controls, visible focus, no trap, Escape, and the settings link, the
 ``#cookie-settings`` links and the consent log's change button reopening the settings.
-
-Each module has its own consent service serving the built site (the ``server`` fixture);
-every test has its own browser context, so its own cookies, storage and visitor.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """What a page and its scripts get from the cookie banner: gated iframes and external scripts
 that load only for their category, the ``psConsent`` script API and its change event, reduced
 motion and print, and a page without JavaScript that runs nothing optional.
-
-Each module has its own consent service serving the built site (the ``server`` fixture);
-every test has its own browser context, so its own cookies, storage and visitor.
 """
 
 from __future__ import annotations

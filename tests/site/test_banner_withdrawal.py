@@ -2,9 +2,6 @@
 withdrawn categories stored and is recorded under the visitor's identifier, an unchanged choice
 records nothing new, a choice of nothing optional leaves no identifier, and no choice leaves
 anything in ``localStorage`` or ``sessionStorage``.
-
-Each module has its own consent service serving the built site (the ``server`` fixture);
-every test has its own browser context, so its own cookies, storage and visitor.
 """
 
 from __future__ import annotations
