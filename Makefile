@@ -51,9 +51,10 @@ lint: $(BIN)/.installed
 ## Regenerate the gettext catalogs of both packages after changing user-visible strings.
 CATALOG_PACKAGES := policy_site consent_service
 catalogs: $(BIN)/.installed
+	templates=$$(mktemp -d) && trap 'rm -rf "$$templates"' EXIT && \
 	for package in $(CATALOG_PACKAGES); do \
-	  $(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o /tmp/$$package-messages.pot $$package && \
-	  $(BIN)/pybabel update -i /tmp/$$package-messages.pot -d $$package/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date || exit 1; \
+	  $(BIN)/pybabel extract -F babel.cfg -k _ --no-location --omit-header -o $$templates/$$package.pot $$package && \
+	  $(BIN)/pybabel update -i $$templates/$$package.pot -d $$package/locale -D messages --no-fuzzy-matching --ignore-pot-creation-date || exit 1; \
 	done
 
 ## Everything: set-up, lint, the whole test suite.
