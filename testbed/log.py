@@ -127,3 +127,8 @@ def site_choice(current: dict, number: int) -> dict:
     return choice(number, action=ACTIONS[number % 4], inventory=current["inventory"]["sha256"],
                   recorded_at=f"2026-11-2{number % 10}T10:00:00.000000Z",
                   policy=policy_ref(current, ("sv", "en")[number % 2]))
+
+
+ODD_VALUES = [None, True, 0, -1, "", "x" * 1000, [], {}, [1, "a"], {"a": None}]
+"""A value of each JSON type, empty and odd ones among them, for fields that expect none of them:
+what a verifier must answer with a message, never a traceback."""

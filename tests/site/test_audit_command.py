@@ -22,6 +22,7 @@ from policy_core.note_keys import Signer
 from policy_site.cli import main
 from testbed import REPO
 from testbed.log import (
+    ODD_VALUES,
     ORIGIN,
     Log,
     purged,
@@ -301,9 +302,6 @@ def test_the_auditors_commands_need_no_project_and_check_big_exports_in_worker_p
     assert f"{export}:11001: leaf 11000: content does not match its hash" in result.stderr
     assert f"checkpoint {checkpoint}: the export's first 10000 leaves have the root" in result.stdout
     assert "audit: 1 problem(s)" in result.stderr
-
-
-ODD_VALUES = [None, True, 0, -1, "", "x" * 1000, [], {}, [1, "a"], {"a": None}]
 
 
 def test_any_value_in_any_field_of_an_exported_record_is_a_problem_not_a_traceback(

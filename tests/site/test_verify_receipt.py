@@ -20,6 +20,7 @@ from policy_core.note_keys import Signer
 from policy_core.receipt import attach_proof, make_receipt
 from policy_site.cli import main
 from testbed.log import (
+    ODD_VALUES,
     ORIGIN,
     Log,
 )
@@ -112,9 +113,6 @@ def test_verify_receipt_used_wrongly_exits_2(receipt: dict, log: Log, tmp_path: 
     assert bad_key.exit_code == 2 and "Invalid value for '--key'" in bad_key.stderr
     missing = CliRunner().invoke(main, ["verify-receipt", str(tmp_path / "none.json"), "--key", log.vkey])
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
-
-
-ODD_VALUES = [None, True, 0, -1, "", "x" * 1000, [], {}, [1, "a"], {"a": None}]
 
 
 @pytest.mark.parametrize("field", ["origin", "id", "hash", "time", "signature", "proof",

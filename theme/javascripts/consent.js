@@ -23,11 +23,11 @@
     } catch (e) {}
 
     // ps_consent: {c: accepted category ids, v: policy version, i: inventory hash, t: ms, s: source,
-    // d: the domain it is kept for (data-cookie-domain or the policy site's cookie_domain), q: [[idempotency key, request body, origin
-    // of the page], ...] the choices the service has not confirmed yet, oldest first}. The choice
-    // counts only for the inventory it was made for and for reprompt_days; what waits in q is sent
-    // whatever it was made for. Where a choice for the domain and one for this host are both
-    // there, the newer counts.
+    // d: the domain it is kept for (data-cookie-domain, or the policy site's cookie_domain),
+    // q: [[idempotency key, request body, origin of the page], ...] the choices the service has not
+    // confirmed yet, oldest first}. The choice counts only for the inventory it was made for and
+    // for reprompt_days; what waits in q is sent whatever it was made for. Where a choice for the
+    // domain and one for this host are both there, the newer counts.
     const cookie = () => {
       let found = null;
       for (const c of d.cookie.split("; "))
